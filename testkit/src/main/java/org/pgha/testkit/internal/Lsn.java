@@ -1,0 +1,29 @@
+package org.pgha.testkit.internal;
+
+/** PostgreSQL's text form of a WAL position ({@code 16/B374D848}) to and from a byte offset. */
+public final class Lsn {
+
+    private Lsn() {
+    }
+
+    /** The byte offset of a WAL position such as {@code 0/3000060}. */
+    public static long parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("no WAL position (null): is WAL replay or streaming running?");
+        }
+        int slash = text.indexOf('/');
+        if (slash < 1 || slash == text.length() - 1) {
+            throw new IllegalArgumentException("not a WAL position: '" + text + "'");
+        }
+        try {
+            return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a WAL position: '" + text + "'", e);
+        }
+    }
+
+    /** The text form of a byte offset. */
+    public static String format(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    }
+}
