@@ -6,6 +6,7 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -20,11 +21,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *     void survivesACrash(LocalCluster cluster) { ... }
  * }
  * }</pre>
+ *
+ * <p>Such classes carry the JUnit tag {@code cluster}, so a build can run them apart
+ * ({@code -Dgroups=cluster}) or leave them out ({@code -DexcludedGroups=cluster}).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Inherited
+@Tag("cluster")
 @ExtendWith(LocalClusterExtension.class)
 public @interface LocalClusterTest {
 
