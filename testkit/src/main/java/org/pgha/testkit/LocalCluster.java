@@ -620,20 +620,22 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Pauses WAL replay on a standby (it still receives WAL). Returns once replay is paused. */
     public synchronized void pauseReplay(Node standby) {
-        requireRunning(standby);
-        execute(standby, "SELECT pg_wal_replay_pause()");
-        String sql = majorVersion >= 14 ? "SELECT pg_get_wal_replay_pause_state() = 'paused'" : "SELECT pg_is_wal_replay_paused()";
-        awaitUntil(standby + " pauses replay", STREAM_TIMEOUT, () -> queryBoolean(standby, sql));
-        log.info("{}: paused replay on {}", this, standby);
+        setReplayPaused(standby, true);
     }
 
     /** Resumes WAL replay on a standby. Returns once replay runs again. */
     public synchronized void resumeReplay(Node standby) {
+        setReplayPaused(standby, false);
+    }
+
+    private void setReplayPaused(Node standby, boolean paused) {
         requireRunning(standby);
-        execute(standby, "SELECT pg_wal_replay_resume()");
-        String sql = majorVersion >= 14 ? "SELECT pg_get_wal_replay_pause_state() = 'not paused'" : "SELECT NOT pg_is_wal_replay_paused()";
-        awaitUntil(standby + " resumes replay", STREAM_TIMEOUT, () -> queryBoolean(standby, sql));
-        log.info("{}: resumed replay on {}", this, standby);
+        execute(standby, paused ? "SELECT pg_wal_replay_pause()" : "SELECT pg_wal_replay_resume()");
+        // Before 14 a pause request counts as paused at once; from 14 on, the state says when it took effect.
+        String state = majorVersion >= 14 ? "SELECT pg_get_wal_replay_pause_state() = 'paused'" : "SELECT pg_is_wal_replay_paused()";
+        awaitUntil(standby + (paused ? " pauses" : " resumes") + " replay", STREAM_TIMEOUT,
+                () -> queryBoolean(standby, state) == paused);
+        log.info("{}: {} replay on {}", this, paused ? "paused" : "resumed", standby);
     }
 
     // ------------------------------------------------------------------ read-outs

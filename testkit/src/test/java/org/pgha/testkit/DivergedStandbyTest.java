@@ -3,10 +3,7 @@ package org.pgha.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -65,24 +62,14 @@ class DivergedStandbyTest {
     }
 
     private static int count(LocalCluster cluster, Node node) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM notes")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return (int) Sql.queryLong(cluster, node, "SELECT count(*) FROM notes");
     }
 
     private static String ids(LocalCluster cluster, Node node) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT string_agg(id::text, ',' ORDER BY id) FROM notes")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return Sql.query(cluster, node, "SELECT string_agg(id::text, ',' ORDER BY id) FROM notes");
     }
 
     private static void execute(LocalCluster cluster, Node node, String sql) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(cluster, node, sql);
     }
 }

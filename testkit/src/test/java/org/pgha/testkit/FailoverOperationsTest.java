@@ -2,10 +2,7 @@ package org.pgha.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -74,16 +71,10 @@ class FailoverOperationsTest {
     }
 
     private static int count(LocalCluster cluster, Node node) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM events")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return (int) Sql.queryLong(cluster, node, "SELECT count(*) FROM events");
     }
 
     private static void execute(LocalCluster cluster, Node node, String sql) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(cluster, node, sql);
     }
 }

@@ -46,17 +46,13 @@ class NodeFaultsTest {
     @Test
     void pausedReplayShowsAsLagUntilResumed(LocalCluster cluster) throws Exception {
         Node standby = cluster.standbys().get(1);
-        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE lag_probe (id int, filler text)");
-        }
+        Sql.execute(cluster, cluster.primary(), "CREATE TABLE lag_probe (id int, filler text)");
         cluster.awaitReplication(Duration.ofSeconds(30));
         assertThat(cluster.lagBytes(standby)).isZero();
 
         cluster.pauseReplay(standby);
         long replayedBefore = cluster.lsn(standby);
-        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO lag_probe SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g");
-        }
+        Sql.execute(cluster, cluster.primary(), "INSERT INTO lag_probe SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g");
         long primaryLsn = cluster.lsn(cluster.primary());
         // The standby still receives WAL, but does not replay it.
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.receivedLsn(standby) >= primaryLsn);
@@ -66,7 +62,7 @@ class NodeFaultsTest {
 
         cluster.resumeReplay(standby);
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.lagBytes(standby) == 0);
-        assertThat(rows(cluster, standby)).isEqualTo(2000);
+        assertThat(rows(cluster, standby)).isEqualTo(2000L);
     }
 
     @Test
@@ -75,23 +71,14 @@ class NodeFaultsTest {
         cluster.stop(standby);
         assertThat(cluster.isRunning(standby)).isFalse();
         assertThat(cluster.role(standby)).isEqualTo(Role.DOWN);
-        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE while_stopped AS SELECT 1 AS one");
-        }
+        Sql.execute(cluster, cluster.primary(), "CREATE TABLE while_stopped AS SELECT 1 AS one");
         cluster.start(standby);
         assertThat(cluster.role(standby)).isEqualTo(Role.STANDBY);
         cluster.awaitReplication(Duration.ofSeconds(30));
-        try (Connection c = cluster.connect(standby); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT one FROM while_stopped")) {
-            assertThat(rs.next()).isTrue();
-        }
+        assertThat(Sql.queryLong(cluster, standby, "SELECT one FROM while_stopped")).isEqualTo(1);
     }
 
-    private static int rows(LocalCluster cluster, Node node) throws Exception {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM lag_probe")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+    private static long rows(LocalCluster cluster, Node node) throws Exception {
+        return Sql.queryLong(cluster, node, "SELECT count(*) FROM lag_probe");
     }
 }
