@@ -1,6 +1,7 @@
 /**
- * The {@code jdbc:pgha:} driver: topology, routing and failover.
- *
- * <p>Placeholder until its issue is taken up: this module builds but holds no code yet.
+ * The {@code jdbc:pgha:} driver: {@link org.pgha.driver.PghaDriver} for
+ * {@code DriverManager}, {@link org.pgha.driver.PghaDataSource}, and
+ * {@link org.pgha.driver.PghaConnection} for what pgha adds to a JDBC connection.
+ * Everything in {@code org.pgha.driver.internal} may change without notice.
  */
 package org.pgha.driver;

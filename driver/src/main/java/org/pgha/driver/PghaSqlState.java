@@ -1,0 +1,22 @@
+package org.pgha.driver;
+
+/**
+ * The SQLStates pgha itself raises. They are stable: applications may match on them. All are
+ * in class 08 (connection exception), so pools and retry logic treat them as failures to
+ * reach a usable server; the subclasses starting with {@code R} are pgha's own
+ * (implementation-defined, as the SQL standard allows for subclasses starting with I to Z).
+ */
+public final class PghaSqlState {
+
+    /** The URL or a property value is invalid; the message names the property and the value. */
+    public static final String INVALID_CONFIGURATION = "08001";
+    /** No node is a usable primary: writes cannot go anywhere right now. */
+    public static final String NO_PRIMARY = "08R01";
+    /** Two primaries on the highest timeline: writes are refused until one is gone. */
+    public static final String SPLIT_BRAIN = "08R02";
+    /** A read found no replica within the lag bound and {@code readFallback=fail}. */
+    public static final String NO_REPLICA_WITHIN_LAG = "08R03";
+
+    private PghaSqlState() {
+    }
+}
