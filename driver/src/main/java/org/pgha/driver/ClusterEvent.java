@@ -1,0 +1,42 @@
+package org.pgha.driver;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Something the topology monitor noticed. Immutable.
+ *
+ * @param type what happened
+ * @param node the node concerned, {@code host:port}
+ * @param detail a human-readable detail (roles, timelines, the error), never a password
+ * @param at when the monitor noticed it
+ */
+public record ClusterEvent(Type type, String node, String detail, Instant at) {
+
+    /** The kinds of event. */
+    public enum Type {
+        /** A node answered its probe after being down or unknown. */
+        NODE_UP,
+        /** A node failed {@code failureThreshold} probes in a row, or one probe took longer than {@code probeTimeout}. */
+        NODE_DOWN,
+        /** A node now reports another role (primary or replica). */
+        ROLE_CHANGED,
+        /** The node that takes writes changed (after a promotion or a switchover). */
+        PRIMARY_CHANGED,
+        /** Two primaries on the highest timeline: writes are refused until one is gone. */
+        SPLIT_BRAIN,
+        /** A node belongs to another cluster (a different {@code system_identifier}): never used. */
+        NODE_REFUSED
+    }
+
+    public ClusterEvent {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(at, "at");
+    }
+
+    @Override
+    public String toString() {
+        return type + " " + node + (detail == null || detail.isEmpty() ? "" : ": " + detail);
+    }
+}

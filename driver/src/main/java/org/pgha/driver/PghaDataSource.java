@@ -1,0 +1,239 @@
+package org.pgha.driver;
+
+import java.io.Closeable;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.pgha.driver.internal.ClusterAccess;
+import org.pgha.driver.internal.ClusterMonitor;
+import org.pgha.driver.internal.LogicalConnection;
+import org.pgha.driver.internal.MonitorRegistry;
+import org.pgha.driver.internal.PghaConfig;
+import org.pgha.driver.internal.PgjdbcConnections;
+
+/**
+ * A non-pooled {@link DataSource} for a pgha cluster. It owns its topology monitor, started by
+ * the first {@link #getConnection()} and stopped by {@link #close()}; its settings are sealed
+ * from then on. Each connection opens its physical connection with pgjdbc when it first needs
+ * one; for pooling use {@code PghaPoolDataSource} from {@code pgha-pool}.
+ *
+ * <pre>{@code
+ * PghaDataSource ds = new PghaDataSource();
+ * ds.setUrl("jdbc:pgha://db1,db2,db3/ehr");
+ * ds.setUser("ehr");
+ * ds.setPassword(secret);
+ * ds.setMaxReplicaLag("1s");
+ * }</pre>
+ *
+ * Every pgha property has a setter taking its text form (as in a URL); {@link #setProperty}
+ * sets any other pgjdbc property. Properties set here override the URL's parameters.
+ */
+public final class PghaDataSource implements DataSource, Closeable {
+
+    private String url;
+    private final Properties properties = new Properties();
+    private final List<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
+    private int loginTimeout;
+    private PrintWriter logWriter;
+
+    private volatile ClusterAccess access;
+    private volatile boolean closed;
+
+    /** The {@code jdbc:pgha://...} URL. */
+    public void setUrl(String url) {
+        checkNotStarted();
+        this.url = url;
+    }
+
+    public String getUrl() {
+        return url;
+    }
+
+    public void setUser(String user) {
+        setProperty("user", user);
+    }
+
+    public String getUser() {
+        return properties.getProperty("user");
+    }
+
+    public void setPassword(String password) {
+        setProperty("password", password);
+    }
+
+    /** Sets a pgha or pgjdbc property by name, as in a URL parameter; null removes it. */
+    public void setProperty(String name, String value) {
+        checkNotStarted();
+        if (value == null) {
+            properties.remove(name);
+        } else {
+            properties.setProperty(name, value);
+        }
+    }
+
+    /** A property set on this DataSource (not one from the URL), or null. */
+    public String getProperty(String name) {
+        return properties.getProperty(name);
+    }
+
+    /** See {@link PghaProperty#MAX_REPLICA_LAG}. */
+    public void setMaxReplicaLag(String duration) {
+        setProperty(PghaProperty.MAX_REPLICA_LAG.propertyName(), duration);
+    }
+
+    /** See {@link PghaProperty#MAX_REPLICA_LAG_BYTES}. */
+    public void setMaxReplicaLagBytes(long bytes) {
+        setProperty(PghaProperty.MAX_REPLICA_LAG_BYTES.propertyName(), Long.toString(bytes));
+    }
+
+    /** See {@link PghaProperty#READ_FALLBACK}: {@code primary} or {@code fail}. */
+    public void setReadFallback(String fallback) {
+        setProperty(PghaProperty.READ_FALLBACK.propertyName(), fallback);
+    }
+
+    /** See {@link PghaProperty#LOAD_BALANCE}: {@code roundRobin}, {@code leastLag} or {@code random}. */
+    public void setLoadBalance(String strategy) {
+        setProperty(PghaProperty.LOAD_BALANCE.propertyName(), strategy);
+    }
+
+    /** See {@link PghaProperty#READ_YOUR_WRITES}. */
+    public void setReadYourWrites(boolean enabled) {
+        setProperty(PghaProperty.READ_YOUR_WRITES.propertyName(), Boolean.toString(enabled));
+    }
+
+    /** See {@link PghaProperty#PROBE_INTERVAL}. */
+    public void setProbeInterval(String duration) {
+        setProperty(PghaProperty.PROBE_INTERVAL.propertyName(), duration);
+    }
+
+    /** See {@link PghaProperty#PROBE_TIMEOUT}. */
+    public void setProbeTimeout(String duration) {
+        setProperty(PghaProperty.PROBE_TIMEOUT.propertyName(), duration);
+    }
+
+    /** See {@link PghaProperty#FAILURE_THRESHOLD}. */
+    public void setFailureThreshold(int probes) {
+        setProperty(PghaProperty.FAILURE_THRESHOLD.propertyName(), Integer.toString(probes));
+    }
+
+    /** Receives the topology monitor's events; may be added before or after the first connection. */
+    public void addClusterEventListener(ClusterEventListener listener) {
+        listeners.add(listener);
+        ClusterAccess a = access;
+        if (a != null) {
+            a.monitor().addListener(listener);
+        }
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        ClusterAccess a = start();
+        return new LogicalConnection(a, () -> { });
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        ClusterAccess a = start();
+        PgjdbcConnections asUser = new PgjdbcConnections(a.config()).withCredentials(username, password);
+        return new LogicalConnection(new ClusterAccess(a.monitor(), asUser, a.config()), () -> { });
+    }
+
+    private ClusterAccess start() throws SQLException {
+        ClusterAccess a = access;
+        if (a != null) {
+            if (closed) {
+                throw new SQLException("This PghaDataSource has been closed.", "08003");
+            }
+            return a;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new SQLException("This PghaDataSource has been closed.", "08003");
+            }
+            if (access == null) {
+                if (url == null) {
+                    throw new SQLException("No URL set on the PghaDataSource: call setUrl(\"jdbc:pgha://...\")",
+                            PghaSqlState.INVALID_CONFIGURATION);
+                }
+                PghaConfig config = PghaConfig.parse(url, properties);
+                ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
+                        Clock.systemUTC());
+                listeners.forEach(monitor::addListener);
+                monitor.start();
+                monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
+                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config);
+            }
+            return access;
+        }
+    }
+
+    /** Stops the topology monitor. Open connections keep their physical connections until closed. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        ClusterAccess a = access;
+        if (a != null) {
+            a.monitor().close();
+        }
+    }
+
+    private void checkNotStarted() {
+        if (access != null) {
+            throw new IllegalStateException("The PghaDataSource's settings are sealed once it has handed out a connection");
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        this.loginTimeout = seconds;
+        if (seconds > 0) {
+            setProperty("loginTimeout", Integer.toString(seconds));
+        }
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return loginTimeout;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("pgha logs through SLF4J");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("PghaDataSource is not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+        ClusterAccess a = access;
+        return "PghaDataSource[" + (a != null ? a.config() : "not started, url " + (url == null ? "unset" : "set")) + "]";
+    }
+}

@@ -1,0 +1,44 @@
+package org.pgha.driver.internal;
+
+import java.util.Objects;
+
+/**
+ * What every logical connection of one DataSource shares: the topology monitor, the router
+ * and the source of physical connections. Immutable.
+ */
+public final class ClusterAccess {
+
+    private final ClusterMonitor monitor;
+    private final Router router;
+    private final NodeConnections connections;
+
+    private final PghaConfig config;
+
+    /**
+     * @param config the routing settings of this DataSource or URL; the monitor may be shared
+     *     with other URLs naming the same cluster and runs with its own probe settings
+     */
+    public ClusterAccess(ClusterMonitor monitor, NodeConnections connections, PghaConfig config) {
+        this.monitor = Objects.requireNonNull(monitor, "monitor");
+        this.connections = Objects.requireNonNull(connections, "connections");
+        this.config = Objects.requireNonNull(config, "config");
+        this.router = new Router(config.loadBalance(), config.readFallback(), config.maxReplicaLag(),
+                config.maxReplicaLagBytes(), java.util.random.RandomGenerator.getDefault());
+    }
+
+    public ClusterMonitor monitor() {
+        return monitor;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public NodeConnections connections() {
+        return connections;
+    }
+
+    public PghaConfig config() {
+        return config;
+    }
+}

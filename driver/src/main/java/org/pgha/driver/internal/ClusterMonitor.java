@@ -1,0 +1,431 @@
+package org.pgha.driver.internal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.pgha.driver.ClusterEvent;
+import org.pgha.driver.ClusterEventListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches one cluster: probes every seed node and publishes an immutable {@link Topology}
+ * through one volatile reference, which routing reads without a lock.
+ *
+ * <p>A probe is one round trip on a probe connection kept open per node: role, WAL position
+ * (the primary's current one, a replica's replayed one), timeline and
+ * {@code system_identifier}. The time a primary probe was <em>sent</em> goes into the
+ * primary's history, from which replica lag is bounded (see {@link PrimaryHistory}).
+ *
+ * <p>Each node has its own probe thread, so that a hung node, whose probe waits for
+ * {@code probeTimeout}, never delays the probes of the others. A node is DOWN after
+ * {@code failureThreshold} failed probes in a row, or at once after a probe that took longer
+ * than {@code probeTimeout}. After any failure signal (a node down, no usable primary, a
+ * caller's {@link #requestProbe()}) every node is probed every {@link #FAST_INTERVAL} until a
+ * primary is confirmed again.
+ *
+ * <p>Owned by its DataSource (or shared through the driver's registry) and closed with it.
+ */
+public final class ClusterMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterMonitor.class);
+
+    /** How often nodes are probed while a failure is being resolved. */
+    static final Duration FAST_INTERVAL = Duration.ofMillis(25);
+
+    /**
+     * One round trip: role, WAL position, timeline, system identifier. A replica's timeline is
+     * {@code received_tli}, which needs {@code pg_read_all_stats}; without that privilege, or
+     * while no WAL receiver runs, the last restartpoint's timeline stands in. It is never newer
+     * than the truth, so a replica that did not switch to the new timeline is never taken for one
+     * that did.
+     */
+    static final String PROBE_SQL = "SELECT r,"
+            + " (CASE WHEN r THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,"
+            + " CASE WHEN r THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),"
+            + " (SELECT timeline_id FROM pg_control_checkpoint()))"
+            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
+            + " (SELECT system_identifier FROM pg_control_system())"
+            + " FROM pg_is_in_recovery() AS r";
+
+    private final PghaConfig config;
+    private final ProbeConnector connector;
+    private final LongSupplier nanoClock;
+    private final Clock wallClock;
+    private final String name;
+    private final List<NodeProber> probers = new ArrayList<>();
+    private final CopyOnWriteArrayList<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstRound;
+    private final Object wake = new Object();
+    /** Serialises the building of snapshots by the probe threads; readers never take it. */
+    private final Object publishLock = new Object();
+    private final Map<HostSpec, Long> systemIdentifiers = new HashMap<>();
+
+    private volatile Topology topology;
+    /**
+     * When fast probing was last asked for, or {@link #NOT_FAST}. It ends once the primary
+     * answers a probe sent after that moment: a confirmation, not a stale snapshot.
+     */
+    private volatile long fastSince;
+    private static final long NOT_FAST = Long.MIN_VALUE;
+    private volatile boolean closed;
+    /** The node whose samples the current primary history holds; guarded by publishLock. */
+    private HostSpec historyOwner;
+    private int historyTimeline;
+
+    /** Opens a probe connection to one node. */
+    @FunctionalInterface
+    public interface ProbeConnector {
+        Connection connect(HostSpec host) throws SQLException;
+    }
+
+    public ClusterMonitor(PghaConfig config, ProbeConnector connector, LongSupplier nanoClock, Clock wallClock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.connector = Objects.requireNonNull(connector, "connector");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+        this.name = config.clusterKey();
+        this.topology = Topology.initial(config.hosts());
+        this.fastSince = nanoClock.getAsLong();
+        this.firstRound = new CountDownLatch(config.hosts().size());
+        for (HostSpec host : config.hosts()) {
+            probers.add(new NodeProber(host));
+        }
+    }
+
+    /** Starts the probe threads. */
+    public ClusterMonitor start() {
+        for (NodeProber prober : probers) {
+            prober.thread.start();
+        }
+        return this;
+    }
+
+    /**
+     * Waits until every node was probed once (answered or failed), at most {@code timeout}.
+     *
+     * @return whether every node was probed in time
+     */
+    public boolean awaitFirstRound(Duration timeout) {
+        try {
+            return firstRound.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The latest snapshot: one volatile read. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The clock probe times and write acknowledgements are measured on, in nanoseconds. */
+    public long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /** The configuration the monitor runs with. */
+    public PghaConfig config() {
+        return config;
+    }
+
+    /** Probes every node now and keeps probing fast until a primary is confirmed. */
+    public void requestProbe() {
+        fastSince = nanoClock.getAsLong();
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    public void addListener(ClusterEventListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(ClusterEventListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        for (NodeProber prober : probers) {
+            prober.thread.interrupt();
+            prober.closeConnection();
+        }
+        for (NodeProber prober : probers) {
+            try {
+                prober.thread.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        log.debug("pgha monitor {} closed", name);
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterMonitor[" + name + "]";
+    }
+
+    // ------------------------------------------------------------------ probing
+
+    /** What one probe found. */
+    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier) {
+    }
+
+    private final class NodeProber implements Runnable {
+        final HostSpec host;
+        final Thread thread;
+        private volatile Connection connection;
+        private boolean counted;
+
+        NodeProber(HostSpec host) {
+            this.host = host;
+            this.thread = new Thread(this, "pgha-probe-" + host);
+            this.thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (!closed) {
+                probeOnce();
+                if (!counted) {
+                    counted = true;
+                    firstRound.countDown();
+                }
+                pause();
+            }
+            closeConnection();
+        }
+
+        private void probeOnce() {
+            long sentAt = nanoClock.getAsLong();
+            try {
+                ProbeResult result = probe();
+                long took = nanoClock.getAsLong() - sentAt;
+                if (took > config.probeTimeout().toNanos()) {
+                    closeConnection();
+                    failed(host, sentAt, "probe took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over probeTimeout", true);
+                } else {
+                    succeeded(host, sentAt, result);
+                }
+            } catch (SQLException | RuntimeException e) {
+                closeConnection();
+                if (!closed) {
+                    boolean timedOut = nanoClock.getAsLong() - sentAt >= config.probeTimeout().toNanos();
+                    failed(host, sentAt, describe(e), timedOut);
+                }
+            }
+        }
+
+        private ProbeResult probe() throws SQLException {
+            Connection c = connection;
+            if (c == null) {
+                c = connector.connect(host);
+                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.probeTimeout().toMillis()));
+                c.setAutoCommit(true);
+                connection = c;
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(PROBE_SQL)) {
+                rs.next();
+                boolean recovery = rs.getBoolean(1);
+                String lsn = rs.getString(2);
+                int timeline = rs.getInt(3);
+                long systemIdentifier = rs.getLong(4);
+                return new ProbeResult(!recovery, lsn == null ? -1 : Lsns.parse(lsn), timeline, systemIdentifier);
+            }
+        }
+
+        private void pause() {
+            // A suspect node (failed, not yet DOWN) is retried fast too, so that failureThreshold
+            // failures take tens of milliseconds, not failureThreshold probe intervals.
+            NodeState self = topology.node(host).orElseThrow();
+            boolean suspect = self.up() && self.consecutiveFailures() > 0;
+            long millis = (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.probeInterval()).toMillis();
+            synchronized (wake) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    wake.wait(Math.max(1, millis));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    closed = closed || Thread.currentThread().isInterrupted();
+                }
+            }
+        }
+
+        void closeConnection() {
+            Connection c = connection;
+            connection = null;
+            if (c != null) {
+                try {
+                    // abort, not close: close would wait on a hung node's socket.
+                    c.abort(Runnable::run);
+                } catch (SQLException | RuntimeException ignored) {
+                    // it is going away either way
+                }
+            }
+        }
+    }
+
+    private static String describe(Exception e) {
+        String state = e instanceof SQLException ? ((SQLException) e).getSQLState() : null;
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return state == null ? message : message + " (SQLState " + state + ")";
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    private void succeeded(HostSpec host, long sentAt, ProbeResult result) {
+        List<ClusterEvent> events = new ArrayList<>();
+        synchronized (publishLock) {
+            Topology before = topology;
+            NodeState previous = before.node(host).orElseThrow();
+            boolean refused = checkSystemIdentifier(host, result.systemIdentifier(), events);
+            NodeRole role = result.primary() ? NodeRole.PRIMARY : NodeRole.REPLICA;
+            NodeState now = new NodeState(host, role, true, result.lsn(), result.timeline(), sentAt, 0, null, refused);
+            if (!previous.up()) {
+                events.add(event(ClusterEvent.Type.NODE_UP, host, role + ", timeline " + result.timeline()));
+            } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
+                events.add(event(ClusterEvent.Type.ROLE_CHANGED, host, previous.role() + " -> " + role));
+            }
+            Topology next = before.withNode(now);
+            next = withPrimarySample(next, now);
+            publish(before, next, events);
+        }
+        fire(events);
+    }
+
+    private void failed(HostSpec host, long sentAt, String error, boolean timedOut) {
+        List<ClusterEvent> events = new ArrayList<>();
+        synchronized (publishLock) {
+            Topology before = topology;
+            NodeState previous = before.node(host).orElseThrow();
+            int failures = previous.consecutiveFailures() + 1;
+            boolean down = timedOut || failures >= config.failureThreshold() || !previous.up();
+            NodeState now = new NodeState(host, previous.role(), !down, previous.lsn(), previous.timeline(),
+                    previous.probeSentAtNanos(), failures, error, previous.refused());
+            if (previous.up() && down) {
+                events.add(event(ClusterEvent.Type.NODE_DOWN, host, error));
+            }
+            Topology.WriteTarget target = before.writeTarget();
+            if (target.status() == Topology.WriteStatus.OK && target.node().host().equals(host)) {
+                // The primary failed a probe: find out fast what the cluster looks like now.
+                fastSince = nanoClock.getAsLong();
+            }
+            publish(before, before.withNode(now), events);
+        }
+        fire(events);
+    }
+
+    /** Adds a primary's sample to the history when it comes from the node that takes writes. */
+    private Topology withPrimarySample(Topology next, NodeState node) {
+        Topology.WriteTarget target = next.writeTarget();
+        if (node.role() != NodeRole.PRIMARY || target.status() != Topology.WriteStatus.OK
+                || !target.node().host().equals(node.host())) {
+            return next;
+        }
+        PrimaryHistory history = next.primaryHistory();
+        boolean samePrimary = node.host().equals(historyOwner) && node.timeline() == historyTimeline
+                && node.lsn() >= history.latestLsn();
+        if (!samePrimary) {
+            history = PrimaryHistory.empty();
+            historyOwner = node.host();
+            historyTimeline = node.timeline();
+        }
+        if (node.lsn() < 0) {
+            return next.withPrimaryHistory(history);
+        }
+        return next.withPrimaryHistory(history.with(node.probeSentAtNanos(), node.lsn()));
+    }
+
+    /** The cluster's identifier is the one most nodes report; a node reporting another is refused. */
+    private boolean checkSystemIdentifier(HostSpec host, long identifier, List<ClusterEvent> events) {
+        systemIdentifiers.put(host, identifier);
+        Map<Long, Integer> counts = new HashMap<>();
+        for (long id : systemIdentifiers.values()) {
+            counts.merge(id, 1, Integer::sum);
+        }
+        long majority = identifier;
+        int best = 0;
+        for (Map.Entry<Long, Integer> e : counts.entrySet()) {
+            if (e.getValue() > best) {
+                best = e.getValue();
+                majority = e.getKey();
+            }
+        }
+        boolean refused = identifier != majority;
+        NodeState previous = topology.node(host).orElseThrow();
+        if (refused && !previous.refused()) {
+            String detail = "system_identifier " + Long.toUnsignedString(identifier) + " is not this cluster's "
+                    + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
+            log.warn("pgha cluster {}: node {} refused: {}", name, host, detail);
+            events.add(event(ClusterEvent.Type.NODE_REFUSED, host, detail));
+        }
+        return refused;
+    }
+
+    private void publish(Topology before, Topology next, List<ClusterEvent> events) {
+        Topology.WriteTarget was = before.writeTarget();
+        Topology.WriteTarget is = next.writeTarget();
+        if (is.status() == Topology.WriteStatus.OK) {
+            if (was.status() != Topology.WriteStatus.OK || !was.node().host().equals(is.node().host())) {
+                events.add(event(ClusterEvent.Type.PRIMARY_CHANGED, is.node().host(),
+                        "timeline " + is.node().timeline()));
+            }
+            long since = fastSince;
+            if (since != NOT_FAST && is.node().probeSentAtNanos() > since) {
+                fastSince = NOT_FAST;
+            }
+        } else {
+            if (is.status() == Topology.WriteStatus.SPLIT_BRAIN && was.status() != Topology.WriteStatus.SPLIT_BRAIN) {
+                events.add(event(ClusterEvent.Type.SPLIT_BRAIN, next.nodes().get(0).host(),
+                        "two primaries on the highest timeline, writes are refused: " + is));
+            }
+            if (fastSince == NOT_FAST) {
+                fastSince = nanoClock.getAsLong();
+            }
+        }
+        topology = next;
+        if (!events.isEmpty()) {
+            log.info("pgha cluster {}: {}; now {}", name, events, next);
+        }
+    }
+
+    private ClusterEvent event(ClusterEvent.Type type, HostSpec host, String detail) {
+        return new ClusterEvent(type, host.toString(), detail, wallClock.instant());
+    }
+
+    private void fire(List<ClusterEvent> events) {
+        for (ClusterEvent event : events) {
+            for (ClusterEventListener listener : listeners) {
+                try {
+                    listener.onEvent(event);
+                } catch (RuntimeException e) {
+                    log.warn("pgha cluster {}: listener {} failed on {}", name, listener, event, e);
+                }
+            }
+        }
+    }
+}

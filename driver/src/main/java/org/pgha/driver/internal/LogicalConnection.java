@@ -1,0 +1,742 @@
+package org.pgha.driver.internal;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.pgha.driver.PghaConnection;
+
+/**
+ * The connection an application holds: a cheap object that borrows a physical connection
+ * from the node the router chooses, lazily, when a statement needs one.
+ *
+ * <p>Routing happens where a transaction starts: at the first statement after the
+ * connection was opened, after a commit or rollback, or for every statement in autocommit
+ * mode. {@code readOnly=false} goes to the primary; {@code readOnly=true} to a replica within
+ * the lag bound (see {@link Router}). A connection stays on its node while that node still
+ * qualifies, and never moves inside a transaction; changing {@code readOnly} between
+ * transactions moves it at the next statement. Statements created earlier follow it: they are
+ * re-created on the new physical connection with their settings and parameters.
+ *
+ * <p>Read-your-writes: once a statement on the primary is acknowledged (in autocommit mode,
+ * when it returns; in a transaction, when the commit returns), this connection's reads go
+ * only to replicas that have replayed past a primary position sampled after that moment.
+ *
+ * <p>Session state set through this object (autocommit, read-only, isolation, holdability,
+ * catalog, schema, type map, client info, network timeout) is applied to every physical
+ * connection it binds. Like a pgjdbc connection, it is meant for one thread at a time.
+ */
+public final class LogicalConnection implements Connection, PghaConnection {
+
+    private final ClusterAccess access;
+    private final Runnable onClose;
+    private final boolean readYourWrites;
+
+    private boolean autoCommit = true;
+    private boolean readOnly;
+    private Integer isolation;
+    private Integer holdability;
+    private String catalog;
+    private String schema;
+    private Map<String, Class<?>> typeMap;
+    private final Properties clientInfo = new Properties();
+    private int networkTimeoutMillis = -1;
+    private Executor networkTimeoutExecutor;
+
+    private Connection physical;
+    private NodeState node;
+    private RoutingIntent boundIntent;
+    private boolean physicalReadOnly;
+    /** Autocommit is off and a statement ran since the last commit or rollback. */
+    private boolean transactionActive;
+    /** A statement ran on the primary in the current transaction. */
+    private boolean writePending;
+    private long lastWriteAckNanos = Long.MIN_VALUE;
+    private long minLsn = -1;
+    private volatile boolean closed;
+    private final Set<Statement> openStatements = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    public LogicalConnection(ClusterAccess access, Runnable onClose) {
+        this.access = access;
+        this.onClose = onClose;
+        this.readYourWrites = access.config().readYourWrites();
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    /**
+     * The physical connection for a statement, routing first where a transaction starts.
+     *
+     * @param execute whether a statement is about to run (which starts a transaction when
+     *     autocommit is off), or only being created
+     */
+    Connection physicalFor(boolean execute) throws SQLException {
+        checkOpen();
+        if (physical == null || !transactionActive) {
+            route();
+        }
+        if (execute && !autoCommit) {
+            transactionActive = true;
+        }
+        return physical;
+    }
+
+    private void route() throws SQLException {
+        RoutingIntent intent = readOnly ? RoutingIntent.READ : RoutingIntent.WRITE;
+        ClusterMonitor monitor = access.monitor();
+        Topology topology = monitor.topology();
+        long now = monitor.nanoTime();
+        ReadConsistency consistency = consistency();
+        if (physical != null && intent == boundIntent && access.router().stillQualifies(intent, node.host(), topology, now, consistency)) {
+            syncReadOnly();
+            return;
+        }
+        NodeState target = access.router().choose(intent, topology, now, consistency);
+        if (physical != null && target.host().equals(node.host())) {
+            node = target;
+            boundIntent = intent;
+            syncReadOnly();
+            return;
+        }
+        Connection fresh = access.connections().acquire(target.host());
+        try {
+            applySessionState(fresh);
+        } catch (SQLException e) {
+            access.connections().release(target.host(), fresh);
+            throw failed(e);
+        }
+        releasePhysical();
+        physical = fresh;
+        node = target;
+        boundIntent = intent;
+        physicalReadOnly = readOnly;
+    }
+
+    private ReadConsistency consistency() {
+        long writeAck = readYourWrites ? lastWriteAckNanos : Long.MIN_VALUE;
+        if (writeAck == Long.MIN_VALUE && minLsn < 0) {
+            return ReadConsistency.NONE;
+        }
+        return new ReadConsistency(writeAck, minLsn);
+    }
+
+    private void syncReadOnly() throws SQLException {
+        if (physicalReadOnly != readOnly) {
+            physical.setReadOnly(readOnly);
+            physicalReadOnly = readOnly;
+        }
+    }
+
+    private void applySessionState(Connection c) throws SQLException {
+        c.setAutoCommit(autoCommit);
+        c.setReadOnly(readOnly);
+        if (isolation != null) {
+            c.setTransactionIsolation(isolation);
+        }
+        if (holdability != null) {
+            c.setHoldability(holdability);
+        }
+        if (catalog != null) {
+            c.setCatalog(catalog);
+        }
+        if (schema != null) {
+            c.setSchema(schema);
+        }
+        if (typeMap != null) {
+            c.setTypeMap(typeMap);
+        }
+        if (!clientInfo.isEmpty()) {
+            c.setClientInfo(clientInfo);
+        }
+        if (networkTimeoutMillis >= 0) {
+            c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMillis);
+        }
+    }
+
+    private void releasePhysical() {
+        Connection old = physical;
+        if (old != null) {
+            physical = null;
+            access.connections().release(node.host(), old);
+        }
+        transactionActive = false;
+        writePending = false;
+    }
+
+    /** Called by statements after a statement returned without error. */
+    void executed() {
+        if (boundIntent == RoutingIntent.WRITE && !readOnly) {
+            if (autoCommit) {
+                lastWriteAckNanos = access.monitor().nanoTime();
+            } else {
+                writePending = true;
+            }
+        }
+    }
+
+    private void transactionEnded(boolean committed) {
+        if (committed && writePending) {
+            lastWriteAckNanos = access.monitor().nanoTime();
+        }
+        writePending = false;
+        transactionActive = false;
+    }
+
+    /** Called with every SQLException a physical connection throws: connection trouble makes the monitor look at once. */
+    SQLException failed(SQLException e) {
+        String state = e.getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P0"))) {
+            access.monitor().requestProbe();
+        }
+        return e;
+    }
+
+    void statementOpened(Statement statement) {
+        openStatements.add(statement);
+    }
+
+    void statementClosed(Statement statement) {
+        openStatements.remove(statement);
+    }
+
+    private void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("This connection has been closed.", "08003");
+        }
+    }
+
+    // ------------------------------------------------------------------ PghaConnection
+
+    @Override
+    public String consistencyToken() throws SQLException {
+        checkOpen();
+        long lsn = Math.max(minLsn, 0);
+        if (lastWriteAckNanos != Long.MIN_VALUE) {
+            OptionalLong sampled = access.monitor().topology().primaryHistory().lsnSentAfter(lastWriteAckNanos);
+            lsn = Math.max(lsn, sampled.isPresent() ? sampled.getAsLong() : currentPrimaryLsn());
+        }
+        return Lsns.format(lsn);
+    }
+
+    private long currentPrimaryLsn() throws SQLException {
+        if (physical != null && boundIntent == RoutingIntent.WRITE) {
+            return queryLsn(physical);
+        }
+        ClusterMonitor monitor = access.monitor();
+        NodeState primary = access.router().choose(RoutingIntent.WRITE, monitor.topology(), monitor.nanoTime(), ReadConsistency.NONE);
+        Connection c = access.connections().acquire(primary.host());
+        try {
+            return queryLsn(c);
+        } finally {
+            access.connections().release(primary.host(), c);
+        }
+    }
+
+    private long queryLsn(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsns.parse(rs.getString(1));
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void setConsistencyToken(String token) throws SQLException {
+        checkOpen();
+        try {
+            minLsn = Math.max(minLsn, Lsns.parse(token == null ? null : token.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new SQLException("Invalid consistency token '" + token + "': expected a value from consistencyToken(), such as 16/B374D848", "22023", e);
+        }
+    }
+
+    @Override
+    public String currentNode() {
+        NodeState n = node;
+        return physical == null || n == null ? null : n.host().toString();
+    }
+
+    // ------------------------------------------------------------------ statements
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        return track(new LogicalStatement(this, c -> c.createStatement()));
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+        return track(new LogicalStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency)));
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
+        return track(new LogicalStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return track(new LogicalPreparedStatement(this, c -> c.prepareStatement(sql)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+        return track(new LogicalPreparedStatement(this, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+            throws SQLException {
+        return track(new LogicalPreparedStatement(this,
+                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        return track(new LogicalPreparedStatement(this, c -> c.prepareStatement(sql, autoGeneratedKeys)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        int[] copy = columnIndexes == null ? null : columnIndexes.clone();
+        return track(new LogicalPreparedStatement(this, c -> c.prepareStatement(sql, copy)));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        String[] copy = columnNames == null ? null : columnNames.clone();
+        return track(new LogicalPreparedStatement(this, c -> c.prepareStatement(sql, copy)));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        return callable(physicalFor(false).prepareCall(sql));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+        return callable(physicalFor(false).prepareCall(sql, resultSetType, resultSetConcurrency));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+            throws SQLException {
+        return callable(physicalFor(false).prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+    }
+
+    private <S extends Statement> S track(S statement) {
+        statementOpened(statement);
+        return statement;
+    }
+
+    /**
+     * A callable statement stays on the physical connection it was prepared on; it reports
+     * this connection as its own, and its executions count for read-your-writes.
+     */
+    private CallableStatement callable(CallableStatement physicalCall) {
+        return (CallableStatement) Proxy.newProxyInstance(CallableStatement.class.getClassLoader(),
+                new Class<?>[] {CallableStatement.class}, (proxy, method, args) -> {
+                    String name = method.getName();
+                    if (name.equals("getConnection") && method.getParameterCount() == 0) {
+                        return this;
+                    }
+                    if (name.equals("close")) {
+                        statementClosed((Statement) proxy);
+                    }
+                    try {
+                        if (name.startsWith("execute")) {
+                            physicalFor(true);
+                            Object result = method.invoke(physicalCall, args);
+                            executed();
+                            return result;
+                        }
+                        return method.invoke(physicalCall, args);
+                    } catch (InvocationTargetException e) {
+                        Throwable cause = e.getCause();
+                        throw cause instanceof SQLException ? failed((SQLException) cause) : cause;
+                    }
+                });
+    }
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        return physicalFor(false).nativeSQL(sql);
+    }
+
+    // ------------------------------------------------------------------ transactions
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        checkOpen();
+        if (autoCommit == this.autoCommit) {
+            return;
+        }
+        if (physical != null) {
+            try {
+                // Per JDBC, switching autocommit on commits the transaction in progress.
+                physical.setAutoCommit(autoCommit);
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+        this.autoCommit = autoCommit;
+        transactionEnded(autoCommit);
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        checkOpen();
+        return autoCommit;
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
+        }
+        if (physical != null) {
+            try {
+                physical.commit();
+            } catch (SQLException e) {
+                transactionEnded(false);
+                throw failed(e);
+            }
+        }
+        transactionEnded(true);
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
+        }
+        try {
+            if (physical != null) {
+                physical.rollback();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        } finally {
+            transactionEnded(false);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        return physicalFor(true).setSavepoint();
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        return physicalFor(true).setSavepoint(name);
+    }
+
+    @Override
+    public void rollback(Savepoint savepoint) throws SQLException {
+        physicalFor(true).rollback(savepoint);
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        physicalFor(true).releaseSavepoint(savepoint);
+    }
+
+    // ------------------------------------------------------------------ session state
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        if (physical != null && transactionActive && readOnly != this.readOnly) {
+            // Inside a transaction the connection cannot move: the server decides, as with pgjdbc.
+            physical.setReadOnly(readOnly);
+            physicalReadOnly = readOnly;
+        }
+        this.readOnly = readOnly;
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        checkOpen();
+        return readOnly;
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.setTransactionIsolation(level);
+        }
+        isolation = level;
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        checkOpen();
+        return isolation != null ? isolation : physicalFor(false).getTransactionIsolation();
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.setHoldability(holdability);
+        }
+        this.holdability = holdability;
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        checkOpen();
+        return holdability != null ? holdability : physicalFor(false).getHoldability();
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.setCatalog(catalog);
+        }
+        this.catalog = catalog;
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        return physicalFor(false).getCatalog();
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.setSchema(schema);
+        }
+        this.schema = schema;
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        return physicalFor(false).getSchema();
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        checkOpen();
+        return typeMap != null ? new HashMap<>(typeMap) : physicalFor(false).getTypeMap();
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.setTypeMap(map);
+        }
+        this.typeMap = map == null ? null : new HashMap<>(map);
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        if (physical != null) {
+            physical.setClientInfo(name, value);
+        }
+        if (value == null) {
+            clientInfo.remove(name);
+        } else {
+            clientInfo.setProperty(name, value);
+        }
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        if (physical != null) {
+            physical.setClientInfo(properties);
+        }
+        clientInfo.clear();
+        clientInfo.putAll(properties);
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        return physicalFor(false).getClientInfo(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        return physicalFor(false).getClientInfo();
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        checkOpen();
+        if (milliseconds < 0) {
+            throw new SQLException("Network timeout must be a value greater than or equal to 0.", "22023");
+        }
+        if (physical != null) {
+            physical.setNetworkTimeout(executor, milliseconds);
+        }
+        networkTimeoutExecutor = executor;
+        networkTimeoutMillis = milliseconds;
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        checkOpen();
+        return networkTimeoutMillis >= 0 ? networkTimeoutMillis : physicalFor(false).getNetworkTimeout();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        checkOpen();
+        return physical == null ? null : physical.getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        checkOpen();
+        if (physical != null) {
+            physical.clearWarnings();
+        }
+    }
+
+    // ------------------------------------------------------------------ the rest
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        DatabaseMetaData metaData = physicalFor(false).getMetaData();
+        // pgjdbc's own metadata, reporting this connection as its connection.
+        return (DatabaseMetaData) Proxy.newProxyInstance(DatabaseMetaData.class.getClassLoader(),
+                new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && method.getParameterCount() == 0) {
+                        return this;
+                    }
+                    try {
+                        return method.invoke(metaData, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        return physicalFor(false).createClob();
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        return physicalFor(false).createBlob();
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        return physicalFor(false).createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        return physicalFor(false).createSQLXML();
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        return physicalFor(false).createArrayOf(typeName, elements);
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        return physicalFor(false).createStruct(typeName, attributes);
+    }
+
+    @Override
+    public boolean isValid(int timeout) throws SQLException {
+        if (timeout < 0) {
+            throw new SQLException("Invalid timeout (" + timeout + "<0).", "22023");
+        }
+        if (closed) {
+            return false;
+        }
+        try {
+            return physicalFor(false).isValid(timeout);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        openStatements.clear();
+        releasePhysical();
+        onClose.run();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Connection old = physical;
+        physical = null;
+        if (old != null) {
+            old.abort(executor);
+        }
+        onClose.run();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return physicalFor(false).unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || physicalFor(false).isWrapperFor(iface);
+    }
+
+    /** The open statements, for tests and diagnostics. */
+    List<Statement> openStatements() {
+        return new ArrayList<>(openStatements);
+    }
+
+    @Override
+    public String toString() {
+        return "pgha connection" + (physical == null ? " (unbound)" : " on " + node.host() + " (" + node.role() + ")");
+    }
+}

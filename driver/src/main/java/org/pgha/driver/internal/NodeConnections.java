@@ -1,0 +1,18 @@
+package org.pgha.driver.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Where a logical connection gets its physical connections: the driver opens one with pgjdbc,
+ * the pool borrows one from that node's HikariCP pool. Releasing gives it back (the driver
+ * closes it; the pool returns it).
+ */
+public interface NodeConnections {
+
+    /** A physical connection to {@code node}, in autocommit mode and read-write. */
+    Connection acquire(HostSpec node) throws SQLException;
+
+    /** Gives a connection from {@link #acquire} back; never throws. */
+    void release(HostSpec node, Connection physical);
+}

@@ -1,0 +1,80 @@
+package org.pgha.driver.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.postgresql.Driver;
+
+/**
+ * Physical connections opened with pgjdbc, for the non-pooled driver, and the monitor's probe
+ * connections. pgjdbc's driver is called directly, not through {@code DriverManager}, so no
+ * other registered driver is ever asked.
+ */
+public final class PgjdbcConnections implements NodeConnections {
+
+    private static final Driver PGJDBC = new Driver();
+
+    private final PghaConfig config;
+    private final Properties properties;
+
+    /** Connections with the configuration's pass-through properties (user, password, sslmode, ...). */
+    public PgjdbcConnections(PghaConfig config) {
+        this(config, config.pgjdbcProperties());
+    }
+
+    private PgjdbcConnections(PghaConfig config, Properties properties) {
+        this.config = config;
+        this.properties = properties;
+    }
+
+    /** The same, as another user. */
+    public PgjdbcConnections withCredentials(String user, String password) {
+        Properties p = config.pgjdbcProperties();
+        setOrRemove(p, "user", user);
+        setOrRemove(p, "password", password);
+        return new PgjdbcConnections(config, p);
+    }
+
+    /**
+     * Connections for probes: connect and login bounded by {@code probeTimeout} (pgjdbc counts
+     * whole seconds, so at least one), named {@code pgha monitor} in {@code pg_stat_activity}.
+     */
+    public static ClusterMonitor.ProbeConnector probes(PghaConfig config) {
+        Properties p = config.pgjdbcProperties();
+        String seconds = Long.toString(Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000));
+        p.setProperty("connectTimeout", seconds);
+        p.setProperty("loginTimeout", seconds);
+        p.setProperty("ApplicationName", "pgha monitor");
+        return host -> open(config.pgjdbcUrl(host), p);
+    }
+
+    private static void setOrRemove(Properties p, String key, String value) {
+        if (value == null) {
+            p.remove(key);
+        } else {
+            p.setProperty(key, value);
+        }
+    }
+
+    private static Connection open(String url, Properties properties) throws SQLException {
+        Connection c = PGJDBC.connect(url, properties);
+        if (c == null) {
+            throw new SQLException("pgjdbc did not accept the URL " + url, "08001");
+        }
+        return c;
+    }
+
+    @Override
+    public Connection acquire(HostSpec node) throws SQLException {
+        return open(config.pgjdbcUrl(node), properties);
+    }
+
+    @Override
+    public void release(HostSpec node, Connection physical) {
+        try {
+            physical.close();
+        } catch (SQLException ignored) {
+            // a broken connection is closed all the same
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.pgha.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.pgha.testkit.LocalCluster;
+import org.pgha.testkit.LocalClusterTest;
+import org.pgha.testkit.Node;
+
+/** Writes go to the primary, read-only transactions to the replicas within the lag bound. */
+@LocalClusterTest
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RoutingClusterTest {
+
+    private static PghaDataSource dataSource;
+
+    @BeforeAll
+    static void dataSource(LocalCluster cluster) {
+        dataSource = DataSources.of(cluster, "maxReplicaLag=1s&probeInterval=100ms");
+    }
+
+    @AfterAll
+    static void close() {
+        dataSource.close();
+    }
+
+    @Test
+    void writesGoToThePrimaryAndReadsSpreadOverTheReplicas(LocalCluster cluster) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            assertThat(port(c)).isEqualTo(cluster.primary().port());
+            s.execute("CREATE TABLE IF NOT EXISTS routed (id int)");
+            s.execute("INSERT INTO routed VALUES (1)");
+        }
+        Set<Integer> replicaPorts = cluster.standbys().stream().map(Node::port).collect(Collectors.toSet());
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setReadOnly(true);
+                c.setAutoCommit(false);
+                int port = port(c);
+                assertThat(port).as("read %d", i).isIn(replicaPorts);
+                seen.add(port);
+                c.commit();
+            }
+        }
+        assertThat(seen).as("replicas that served reads").isEqualTo(replicaPorts);
+    }
+
+    @Test
+    void setReadOnlyBetweenTransactionsMovesTheConnection(LocalCluster cluster) throws SQLException {
+        Set<Integer> replicaPorts = cluster.standbys().stream().map(Node::port).collect(Collectors.toSet());
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            assertThat(port(c)).isEqualTo(cluster.primary().port());
+            c.commit();
+            c.setReadOnly(true);
+            assertThat(port(c)).isIn(replicaPorts);
+            c.commit();
+            c.setReadOnly(false);
+            assertThat(port(c)).isEqualTo(cluster.primary().port());
+            c.commit();
+        }
+    }
+
+    @Test
+    void aReplicaWithPausedReplayStopsServingReadsUntilResumed(LocalCluster cluster) throws Exception {
+        Node paused = cluster.standbys().get(1);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS ticks (id bigserial, at timestamptz DEFAULT now())");
+        }
+        AtomicBoolean writing = new AtomicBoolean(true);
+        // Lag only exists while the primary writes: an idle primary's replicas are not behind.
+        Thread writer = new Thread(() -> {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                while (writing.get()) {
+                    s.execute("INSERT INTO ticks DEFAULT VALUES");
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "ticks-writer");
+        writer.start();
+        try {
+            cluster.pauseReplay(paused);
+            await().atMost(Duration.ofSeconds(20)).until(() -> readPorts(20).stream().noneMatch(p -> p == paused.port()));
+            // Once excluded it stays excluded while its replay is paused.
+            Thread.sleep(1500);
+            assertThat(readPorts(30)).doesNotContain(paused.port());
+
+            cluster.resumeReplay(paused);
+            await().atMost(Duration.ofSeconds(20)).until(() -> readPorts(20).contains(paused.port()));
+        } finally {
+            writing.set(false);
+            writer.join(10_000);
+            if (cluster.isRunning(paused)) {
+                try {
+                    cluster.resumeReplay(paused);
+                } catch (IllegalStateException ignored) {
+                    // resumed already
+                }
+            }
+        }
+    }
+
+    private static Set<Integer> readPorts(int reads) throws SQLException {
+        Set<Integer> ports = new HashSet<>();
+        for (int i = 0; i < reads; i++) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setReadOnly(true);
+                ports.add(port(c));
+            }
+        }
+        return ports;
+    }
+
+    static int port(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
