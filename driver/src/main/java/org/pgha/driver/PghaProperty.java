@@ -1,0 +1,336 @@
+package org.pgha.driver;
+
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.pgha.driver.internal.LoadBalance;
+import org.pgha.driver.internal.ReadFallback;
+
+/**
+ * Every property pgha itself understands, the single source of truth for its name, type,
+ * default, allowed values and description. The driver's {@code getPropertyInfo}, the
+ * configuration reference ({@code docs/configuration.md}) and the configuration parser all
+ * come from this enum, so a property added here is documented, offered and parsed at once.
+ *
+ * <p>A property may be given as a URL parameter ({@code jdbc:pgha://h1,h2/db?maxReplicaLag=1s})
+ * or in the {@link Properties} handed to the driver; every other property passes through to
+ * pgjdbc unchanged. Values are text:
+ *
+ * <ul>
+ *   <li>{@link Type#DURATION}: a whole number followed by {@code ms}, {@code s} or {@code m}
+ *       ({@code 500ms}, {@code 2s}, {@code 1m}), or a plain whole number of milliseconds
+ *       ({@code 1500}); from 1 ms to {@value #MAX_DURATION_MILLIS} ms (about 24 days);
+ *   <li>{@link Type#INTEGER} and {@link Type#LONG}: a decimal whole number within the
+ *       property's range;
+ *   <li>{@link Type#BOOLEAN}: {@code true} or {@code false}, in any case;
+ *   <li>{@link Type#CHOICE}: one of {@link #choices()}, in any case; the canonical spelling
+ *       is the one listed.
+ * </ul>
+ *
+ * <p>Whitespace around a value is ignored. Any other value, an empty one included, is
+ * rejected by {@link #parse(String)} with an {@link SQLException} whose SQLState is
+ * {@link PghaSqlState#INVALID_CONFIGURATION} and whose message names the property and the
+ * value: a bad value is never replaced by the default.
+ *
+ * <p>Adding a property is one constant here (name, rule, default, description); the driver
+ * reads it through an accessor of {@code PghaConfig}, and the reference is regenerated with
+ * {@code ConfigurationDocs}.
+ */
+public enum PghaProperty {
+
+    MAX_REPLICA_LAG("maxReplicaLag", Rule.duration(), "2s",
+            "A read goes to a replica only if the replica provably holds every write acknowledged"
+                    + " more than this long before the read began. Must be greater than"
+                    + " probeInterval, because the bound includes the probe interval."),
+
+    MAX_REPLICA_LAG_BYTES("maxReplicaLagBytes", Rule.longAtLeast(0), null,
+            "If set, a replica is also not used for reads while its replay position is more than"
+                    + " this many bytes of WAL behind the primary's latest sampled position."
+                    + " Unset: no byte bound."),
+
+    READ_FALLBACK("readFallback", Rule.choice(ReadFallback.values(), ReadFallback::value), "primary",
+            "What a read does when no replica is within the lag bound: primary reads from the"
+                    + " primary (always fresh); fail raises an SQLException with SQLState 08R03."),
+
+    LOAD_BALANCE("loadBalance", Rule.choice(LoadBalance.values(), LoadBalance::value), "roundRobin",
+            "How reads are spread over the replicas within the lag bound: roundRobin in turn,"
+                    + " leastLag to the replica with the smallest lag, random to one picked at random."),
+
+    READ_YOUR_WRITES("readYourWrites", Rule.bool(), "true",
+            "If true, a read sees every write acknowledged earlier on the same connection: until"
+                    + " a replica has replayed those writes, the read goes to the primary."),
+
+    PROBE_INTERVAL("probeInterval", Rule.duration(), "500ms",
+            "How often the topology monitor probes each node while the node is healthy."),
+
+    PROBE_TIMEOUT("probeTimeout", Rule.duration(), "1s",
+            "A probe slower than this marks the node DOWN at once."),
+
+    FAILURE_THRESHOLD("failureThreshold", Rule.intAtLeast(1), "2",
+            "The number of failed probes in a row that marks a node DOWN.");
+
+    /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
+    public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;
+
+    /** The kind of value a property takes; {@link #parse(String)} returns the matching Java type. */
+    public enum Type {
+        /** A {@link Duration}: {@code 500ms}, {@code 2s}, {@code 1m} or milliseconds. */
+        DURATION,
+        /** An {@link Integer}. */
+        INTEGER,
+        /** A {@link Long}. */
+        LONG,
+        /** A {@link Boolean}: {@code true} or {@code false}. */
+        BOOLEAN,
+        /** One of {@link PghaProperty#choices()}, returned as its canonical spelling. */
+        CHOICE;
+
+        /** The type as shown in the documentation: its name in lower case. */
+        public String displayName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final String propertyName;
+    private final Rule rule;
+    private final String defaultValue;
+    private final String description;
+
+    PghaProperty(String propertyName, Rule rule, String defaultValue, String description) {
+        this.propertyName = propertyName;
+        this.rule = rule;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    /**
+     * The property with this name, exactly as written in a URL ({@code maxReplicaLag});
+     * empty for any other name, including another spelling of a pgha name.
+     */
+    public static Optional<PghaProperty> forName(String name) {
+        for (PghaProperty property : values()) {
+            if (property.propertyName.equals(name)) {
+                return Optional.of(property);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The name as written in a URL or a {@link Properties} key, such as {@code maxReplicaLag}. */
+    public String propertyName() {
+        return propertyName;
+    }
+
+    /** The kind of value this property takes. */
+    public Type type() {
+        return rule.type;
+    }
+
+    /** The default as text, as a user would write it, or null if the property is unset by default. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** What the property does, in one or two sentences for a user. */
+    public String description() {
+        return description;
+    }
+
+    /**
+     * The allowed values of a {@link Type#CHOICE} property in their canonical spelling;
+     * empty for every other type.
+     */
+    public List<String> choices() {
+        return rule.choices;
+    }
+
+    /** The range of valid values as the configuration reference shows it. */
+    String allowedValues() {
+        return rule.allowed;
+    }
+
+    /**
+     * Parses and validates a value of this property.
+     *
+     * @param value the text, as given in a URL (already percent-decoded) or a {@link Properties}
+     * @return a {@link Duration}, {@link Integer}, {@link Long}, {@link Boolean} or (for
+     *     {@link Type#CHOICE}) the canonical spelling of the choice, as {@link #type()} says
+     * @throws SQLException with SQLState {@link PghaSqlState#INVALID_CONFIGURATION} and a message
+     *     naming this property and the value, if the value is null, empty, malformed or out of range
+     */
+    public Object parse(String value) throws SQLException {
+        Object parsed = value == null ? null : rule.parser.apply(value.trim());
+        if (parsed == null) {
+            throw new SQLNonTransientConnectionException(
+                    "Invalid value for pgha property " + propertyName + ": "
+                            + quote(value) + " (" + rule.expectation + ")",
+                    PghaSqlState.INVALID_CONFIGURATION);
+        }
+        return parsed;
+    }
+
+    /**
+     * The driver's {@link java.sql.Driver#getPropertyInfo} entries for the pgha properties: one
+     * per constant, in declaration order, each with the given value if {@code given} has one
+     * and the default otherwise, the description, the choices (null unless {@link Type#CHOICE})
+     * and {@code required == false}.
+     *
+     * @param given the properties given so far; may be null
+     */
+    public static DriverPropertyInfo[] propertyInfo(Properties given) {
+        PghaProperty[] all = values();
+        DriverPropertyInfo[] infos = new DriverPropertyInfo[all.length];
+        for (int i = 0; i < all.length; i++) {
+            PghaProperty property = all[i];
+            String value = given == null ? null : given.getProperty(property.propertyName);
+            DriverPropertyInfo info = new DriverPropertyInfo(
+                    property.propertyName, value != null ? value : property.defaultValue);
+            info.description = property.description;
+            info.choices = property.choices().isEmpty() ? null : property.choices().toArray(new String[0]);
+            info.required = false;
+            infos[i] = info;
+        }
+        return infos;
+    }
+
+    /**
+     * A duration written back in the syntax pgha reads, in the largest unit that shows it
+     * exactly ({@code 1m}, {@code 2s}, {@code 1500ms}).
+     */
+    public static String formatDuration(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis != 0 && millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis != 0 && millis % 1_000 == 0) {
+            return millis / 1_000 + "s";
+        }
+        return millis + "ms";
+    }
+
+    /** A value as an error message shows it: quoted, control characters replaced, long ones cut. */
+    private static String quote(String value) {
+        if (value == null) {
+            return "null";
+        }
+        String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+        StringBuilder quoted = new StringBuilder("'");
+        shown.codePoints().forEach(c -> quoted.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return quoted.append('\'').toString();
+    }
+
+    /** How one property's values are read: a parser returning null for an invalid value. */
+    private static final class Rule {
+        private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m)?");
+        private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?[0-9]+");
+
+        final Type type;
+        final Function<String, Object> parser;
+        /** What a valid value looks like, for error messages. */
+        final String expectation;
+        /** The valid values, for the configuration reference (Markdown). */
+        final String allowed;
+        final List<String> choices;
+
+        private Rule(Type type, Function<String, Object> parser, String expectation, String allowed,
+                     List<String> choices) {
+            this.type = type;
+            this.parser = parser;
+            this.expectation = expectation;
+            this.allowed = allowed;
+            this.choices = choices;
+        }
+
+        /**
+         * A duration greater than zero and at most {@link #MAX_DURATION_MILLIS} (every current
+         * duration must be positive; a duration that may be zero would need a rule of its own).
+         */
+        static Rule duration() {
+            return new Rule(Type.DURATION, Rule::parseDuration,
+                    "a duration such as 500ms, 2s or 1m, greater than zero and at most "
+                            + MAX_DURATION_MILLIS + "ms",
+                    "`1ms` to `" + MAX_DURATION_MILLIS + "ms` (about 24 days)",
+                    List.of());
+        }
+
+        static Rule intAtLeast(int min) {
+            return new Rule(Type.INTEGER, text -> {
+                Long value = parseLong(text);
+                return value != null && value >= min && value <= Integer.MAX_VALUE
+                        ? Integer.valueOf(value.intValue()) : null;
+            }, "a whole number from " + min + " to " + Integer.MAX_VALUE,
+                    min + " to " + Integer.MAX_VALUE, List.of());
+        }
+
+        static Rule longAtLeast(long min) {
+            return new Rule(Type.LONG, text -> {
+                Long value = parseLong(text);
+                return value != null && value >= min ? value : null;
+            }, "a whole number from " + min + " to " + Long.MAX_VALUE,
+                    min + " to " + Long.MAX_VALUE, List.of());
+        }
+
+        static Rule bool() {
+            return new Rule(Type.BOOLEAN, text -> {
+                if (text.equalsIgnoreCase("true")) {
+                    return Boolean.TRUE;
+                }
+                return text.equalsIgnoreCase("false") ? Boolean.FALSE : null;
+            }, "true or false", "`true`, `false`", List.of());
+        }
+
+        static <E extends Enum<E>> Rule choice(E[] constants, Function<E, String> spelling) {
+            List<String> choices = Stream.of(constants).map(spelling).toList();
+            return new Rule(Type.CHOICE, text -> {
+                for (String choice : choices) {
+                    if (choice.equalsIgnoreCase(text)) {
+                        return choice;
+                    }
+                }
+                return null;
+            }, "one of " + String.join(", ", choices), "`" + String.join("`, `", choices) + "`", choices);
+        }
+
+        private static Object parseDuration(String text) {
+            Matcher matcher = DURATION.matcher(text);
+            if (!matcher.matches()) {
+                return null;
+            }
+            Long amount = parseLong(matcher.group(1));
+            if (amount == null) {
+                return null;
+            }
+            long unitMillis = switch (matcher.group(2) == null ? "ms" : matcher.group(2)) {
+                case "m" -> 60_000L;
+                case "s" -> 1_000L;
+                default -> 1L;
+            };
+            if (amount > MAX_DURATION_MILLIS / unitMillis) {
+                return null;
+            }
+            long millis = amount * unitMillis;
+            return millis >= 1 ? Duration.ofMillis(millis) : null;
+        }
+
+        /** A decimal whole number, or null if the text is not one or does not fit a long. */
+        private static Long parseLong(String text) {
+            if (!WHOLE_NUMBER.matcher(text).matches()) {
+                return null;
+            }
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException tooLarge) {
+                return null;
+            }
+        }
+    }
+}
