@@ -1,0 +1,27 @@
+package org.pgha.driver.internal;
+
+/**
+ * WAL positions as pgha handles them: a byte offset ({@code pg_lsn - '0/0'}), {@value #UNKNOWN}
+ * when not known. Offsets compare as WAL order only within one timeline's history; the routing
+ * code never compares positions taken on different timelines (see {@link Router}).
+ */
+public final class Lsn {
+
+    /** The byte offset that stands for "not known" everywhere in pgha. */
+    public static final long UNKNOWN = -1L;
+
+    private Lsn() {
+    }
+
+    /**
+     * PostgreSQL's text form of a byte offset ({@code 16/B374D848}: the high and low 32 bits
+     * in upper-case hexadecimal), as in server logs and {@code pg_stat_replication}, so that
+     * messages can be matched against them; {@code "unknown"} for a negative offset.
+     */
+    public static String format(long lsn) {
+        if (lsn < 0) {
+            return "unknown";
+        }
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    }
+}

@@ -1,0 +1,43 @@
+package org.pgha.driver.internal;
+
+/**
+ * What a read must see beyond the lag bound: a session's own writes, and a consistency token.
+ * Immutable; a session keeps one and replaces it after each write.
+ *
+ * @param lastWriteAckNanos when this session's latest write was acknowledged, on the same clock
+ *     as the monitor's probe times ({@code System.nanoTime()}), or {@link Long#MIN_VALUE} if the
+ *     session has not written. Hazard: it must be read <em>after</em> the commit returned; a
+ *     time taken before sending the commit would let a replica that misses the write pass as
+ *     caught up
+ * @param minLsn a WAL byte offset the replica must have replayed (from a consistency token, see
+ *     {@link PrimaryHistory#lsnSentAfter}), or {@value Lsn#UNKNOWN} for none. A token is only
+ *     meaningful on the timeline it was made on: after a failover, a write that reached the new
+ *     primary keeps its LSN, and one that did not is lost to every node alike
+ */
+public record ReadConsistency(long lastWriteAckNanos, long minLsn) {
+
+    /** Nothing beyond the lag bound: no write in this session, no token. */
+    public static final ReadConsistency NONE = new ReadConsistency(Long.MIN_VALUE, Lsn.UNKNOWN);
+
+    /** @throws IllegalArgumentException if {@code minLsn} is below {@value Lsn#UNKNOWN} */
+    public ReadConsistency {
+        if (minLsn < Lsn.UNKNOWN) {
+            throw new IllegalArgumentException("minLsn must be a byte offset or -1 (none), not " + minLsn);
+        }
+    }
+
+    /** Read-your-writes after a write acknowledged at {@code ackNanos}, no token. */
+    public static ReadConsistency afterWrite(long ackNanos) {
+        return new ReadConsistency(ackNanos, Lsn.UNKNOWN);
+    }
+
+    /** A token: the replica must have replayed {@code lsn}; no session write. */
+    public static ReadConsistency atLeast(long lsn) {
+        return new ReadConsistency(Long.MIN_VALUE, lsn);
+    }
+
+    /** Whether the session has written. */
+    public boolean hasWrite() {
+        return lastWriteAckNanos != Long.MIN_VALUE;
+    }
+}
