@@ -107,11 +107,12 @@ public final class LocalCluster implements AutoCloseable {
                 : Path.of(System.getProperty("java.io.tmpdir"), "pgha-testkit");
         try {
             Files.createDirectories(root);
-            OsProcesses.makeTraversable(root);
+            // Only the directories themselves: the root also holds other clusters' data directories.
+            OsProcesses.makeDirectoryTraversable(root);
             StaleClusters.reap(root);
             this.directory = Files.createTempDirectory(root, "cluster-");
             Files.writeString(directory.resolve(StaleClusters.OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
-            OsProcesses.makeTraversable(directory);
+            OsProcesses.makeDirectoryTraversable(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cluster directory under " + root, e);
         }

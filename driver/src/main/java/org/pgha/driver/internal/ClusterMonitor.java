@@ -71,7 +71,7 @@ public final class ClusterMonitor implements AutoCloseable {
     private final Object wake = new Object();
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
     private final Object publishLock = new Object();
-    private final Map<HostSpec, Long> systemIdentifiers = new HashMap<>();
+    private final Map<HostSpec, Long> systemIdentifiers = new java.util.LinkedHashMap<>();
 
     private volatile Topology topology;
     /**
@@ -81,7 +81,8 @@ public final class ClusterMonitor implements AutoCloseable {
     private volatile long fastSince;
     private static final long NOT_FAST = Long.MIN_VALUE;
     private volatile boolean closed;
-    /** The node whose samples the current primary history holds; guarded by publishLock. */
+    /** The primary's samples, the node and the timeline they come from; guarded by publishLock. */
+    private PrimaryHistory history = PrimaryHistory.empty();
     private HostSpec historyOwner;
     private int historyTimeline;
 
@@ -252,7 +253,7 @@ public final class ClusterMonitor implements AutoCloseable {
                 String lsn = rs.getString(2);
                 int timeline = rs.getInt(3);
                 long systemIdentifier = rs.getLong(4);
-                return new ProbeResult(!recovery, lsn == null ? -1 : Lsns.parse(lsn), timeline, systemIdentifier);
+                return new ProbeResult(!recovery, lsn == null ? -1 : Lsn.parse(lsn), timeline, systemIdentifier);
             }
         }
 
@@ -302,15 +303,16 @@ public final class ClusterMonitor implements AutoCloseable {
         synchronized (publishLock) {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
-            boolean refused = checkSystemIdentifier(host, result.systemIdentifier(), events);
             NodeRole role = result.primary() ? NodeRole.PRIMARY : NodeRole.REPLICA;
-            NodeState now = new NodeState(host, role, true, result.lsn(), result.timeline(), sentAt, 0, null, refused);
+            NodeState now = new NodeState(host, role, true, result.lsn(), result.timeline(), sentAt, 0, null, false);
             if (!previous.up()) {
                 events.add(event(ClusterEvent.Type.NODE_UP, host, role + ", timeline " + result.timeline()));
             } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
                 events.add(event(ClusterEvent.Type.ROLE_CHANGED, host, previous.role() + " -> " + role));
             }
-            Topology next = before.withNode(now);
+            Topology.Builder builder = before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong());
+            refuseStrangers(before, builder, now, result.systemIdentifier(), events);
+            Topology next = builder.build();
             next = withPrimarySample(next, now);
             publish(before, next, events);
         }
@@ -329,68 +331,80 @@ public final class ClusterMonitor implements AutoCloseable {
             if (previous.up() && down) {
                 events.add(event(ClusterEvent.Type.NODE_DOWN, host, error));
             }
-            Topology.WriteTarget target = before.writeTarget();
-            if (target.status() == Topology.WriteStatus.OK && target.node().host().equals(host)) {
+            WriteTarget target = before.writeTarget();
+            if (target.status() == WriteTarget.Status.OK && target.node().host().equals(host)) {
                 // The primary failed a probe: find out fast what the cluster looks like now.
                 fastSince = nanoClock.getAsLong();
             }
-            publish(before, before.withNode(now), events);
+            publish(before, before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(), events);
         }
         fire(events);
     }
 
     /** Adds a primary's sample to the history when it comes from the node that takes writes. */
     private Topology withPrimarySample(Topology next, NodeState node) {
-        Topology.WriteTarget target = next.writeTarget();
-        if (node.role() != NodeRole.PRIMARY || target.status() != Topology.WriteStatus.OK
-                || !target.node().host().equals(node.host())) {
+        WriteTarget target = next.writeTarget();
+        if (node.role() != NodeRole.PRIMARY || !target.isOk() || !target.node().host().equals(node.host())) {
             return next;
         }
-        PrimaryHistory history = next.primaryHistory();
         boolean samePrimary = node.host().equals(historyOwner) && node.timeline() == historyTimeline
-                && node.lsn() >= history.latestLsn();
+                && (history.isEmpty() || node.lsn() >= history.latestLsn());
         if (!samePrimary) {
+            // Another primary, another timeline, or a position that went back: start afresh.
             history = PrimaryHistory.empty();
             historyOwner = node.host();
             historyTimeline = node.timeline();
         }
-        if (node.lsn() < 0) {
-            return next.withPrimaryHistory(history);
+        if (node.lsn() >= 0 && (history.isEmpty() || node.probeSentAtNanos() - history.latestSentAtNanos() > 0)) {
+            history = history.with(node.probeSentAtNanos(), node.lsn());
         }
-        return next.withPrimaryHistory(history.with(node.probeSentAtNanos(), node.lsn()));
+        return next.toBuilder().primaryHistory(historyOwner, historyTimeline, history).build();
     }
 
-    /** The cluster's identifier is the one most nodes report; a node reporting another is refused. */
-    private boolean checkSystemIdentifier(HostSpec host, long identifier, List<ClusterEvent> events) {
-        systemIdentifiers.put(host, identifier);
+    /**
+     * The cluster's {@code system_identifier} is the one most nodes report (on a tie, the one
+     * seen first); every node reporting another is refused, and the verdict is renewed for all
+     * nodes whenever one reports, so a stranger probed early never passes for a member.
+     */
+    private void refuseStrangers(Topology before, Topology.Builder builder, NodeState reporting, long identifier,
+            List<ClusterEvent> events) {
+        systemIdentifiers.put(reporting.host(), identifier);
         Map<Long, Integer> counts = new HashMap<>();
         for (long id : systemIdentifiers.values()) {
             counts.merge(id, 1, Integer::sum);
         }
         long majority = identifier;
-        int best = 0;
-        for (Map.Entry<Long, Integer> e : counts.entrySet()) {
-            if (e.getValue() > best) {
-                best = e.getValue();
-                majority = e.getKey();
+        int best = -1;
+        // systemIdentifiers keeps insertion order, so the first identifier seen wins a tie.
+        for (long id : systemIdentifiers.values()) {
+            int count = counts.get(id);
+            if (count > best) {
+                best = count;
+                majority = id;
             }
         }
-        boolean refused = identifier != majority;
-        NodeState previous = topology.node(host).orElseThrow();
-        if (refused && !previous.refused()) {
-            String detail = "system_identifier " + Long.toUnsignedString(identifier) + " is not this cluster's "
-                    + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
-            log.warn("pgha cluster {}: node {} refused: {}", name, host, detail);
-            events.add(event(ClusterEvent.Type.NODE_REFUSED, host, detail));
+        for (NodeState node : before.nodes()) {
+            Long id = systemIdentifiers.get(node.host());
+            if (id == null) {
+                continue;
+            }
+            boolean refused = id != majority;
+            if (refused && !node.refused()) {
+                String detail = "system_identifier " + Long.toUnsignedString(id) + " is not this cluster's "
+                        + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
+                log.warn("pgha cluster {}: node {} refused: {}", name, node.host(), detail);
+                events.add(event(ClusterEvent.Type.NODE_REFUSED, node.host(), detail));
+            }
+            NodeState state = node.host().equals(reporting.host()) ? reporting : node;
+            builder.node(state.withRefused(refused));
         }
-        return refused;
     }
 
     private void publish(Topology before, Topology next, List<ClusterEvent> events) {
-        Topology.WriteTarget was = before.writeTarget();
-        Topology.WriteTarget is = next.writeTarget();
-        if (is.status() == Topology.WriteStatus.OK) {
-            if (was.status() != Topology.WriteStatus.OK || !was.node().host().equals(is.node().host())) {
+        WriteTarget was = before.writeTarget();
+        WriteTarget is = next.writeTarget();
+        if (is.status() == WriteTarget.Status.OK) {
+            if (was.status() != WriteTarget.Status.OK || !was.node().host().equals(is.node().host())) {
                 events.add(event(ClusterEvent.Type.PRIMARY_CHANGED, is.node().host(),
                         "timeline " + is.node().timeline()));
             }
@@ -399,7 +413,7 @@ public final class ClusterMonitor implements AutoCloseable {
                 fastSince = NOT_FAST;
             }
         } else {
-            if (is.status() == Topology.WriteStatus.SPLIT_BRAIN && was.status() != Topology.WriteStatus.SPLIT_BRAIN) {
+            if (is.status() == WriteTarget.Status.SPLIT_BRAIN && was.status() != WriteTarget.Status.SPLIT_BRAIN) {
                 events.add(event(ClusterEvent.Type.SPLIT_BRAIN, next.nodes().get(0).host(),
                         "two primaries on the highest timeline, writes are refused: " + is));
             }

@@ -239,7 +239,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             OptionalLong sampled = access.monitor().topology().primaryHistory().lsnSentAfter(lastWriteAckNanos);
             lsn = Math.max(lsn, sampled.isPresent() ? sampled.getAsLong() : currentPrimaryLsn());
         }
-        return Lsns.format(lsn);
+        return Lsn.format(lsn);
     }
 
     private long currentPrimaryLsn() throws SQLException {
@@ -259,7 +259,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private long queryLsn(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
             rs.next();
-            return Lsns.parse(rs.getString(1));
+            return Lsn.parse(rs.getString(1));
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -269,7 +269,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     public void setConsistencyToken(String token) throws SQLException {
         checkOpen();
         try {
-            minLsn = Math.max(minLsn, Lsns.parse(token == null ? null : token.trim()));
+            minLsn = Math.max(minLsn, Lsn.parse(token == null ? null : token.trim()));
         } catch (IllegalArgumentException e) {
             throw new SQLException("Invalid consistency token '" + token + "': expected a value from consistencyToken(), such as 16/B374D848", "22023", e);
         }

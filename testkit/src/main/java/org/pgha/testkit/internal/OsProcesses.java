@@ -152,7 +152,18 @@ public final class OsProcesses {
         }
     }
 
-    /** Makes every directory of a tree readable and traversable by everyone. */
+    /** Makes one directory readable and traversable by everyone, leaving what it holds alone. */
+    public static void makeDirectoryTraversable(Path dir) throws IOException {
+        Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(dir));
+        perms.addAll(EnumSet.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE));
+        Files.setPosixFilePermissions(dir, perms);
+    }
+
+    /**
+     * Makes every directory of a tree readable and traversable by everyone. Never on a tree
+     * holding data directories: PostgreSQL refuses to start on one that others can read.
+     */
     public static void makeTraversable(Path root) throws IOException {
         Set<PosixFilePermission> extra = EnumSet.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE,
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE);
