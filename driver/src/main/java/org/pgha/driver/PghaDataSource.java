@@ -12,8 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.pgha.driver.internal.ClusterAccess;
+import org.pgha.driver.internal.ClusterMetrics;
 import org.pgha.driver.internal.ClusterMonitor;
 import org.pgha.driver.internal.LogicalConnection;
+import org.pgha.driver.internal.MicrometerClusterMetrics;
 import org.pgha.driver.internal.MonitorRegistry;
 import org.pgha.driver.internal.PghaConfig;
 import org.pgha.driver.internal.PgjdbcConnections;
@@ -40,6 +42,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     private String url;
     private final Properties properties = new Properties();
     private final List<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
+    private Object metricRegistry;
     private int loginTimeout;
     private PrintWriter logWriter;
 
@@ -123,6 +126,21 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.FAILURE_THRESHOLD.propertyName(), Integer.toString(probes));
     }
 
+    /**
+     * A Micrometer {@code MeterRegistry} for pgha's meters (see docs/metrics.md). Typed
+     * {@code Object}, as in HikariCP, so that Micrometer stays optional.
+     *
+     * @throws IllegalArgumentException at the first connection if it is not a MeterRegistry
+     */
+    public void setMetricRegistry(Object registry) {
+        checkNotStarted();
+        this.metricRegistry = registry;
+    }
+
+    public Object getMetricRegistry() {
+        return metricRegistry;
+    }
+
     /** Receives the topology monitor's events; may be added before or after the first connection. */
     public void addClusterEventListener(ClusterEventListener listener) {
         listeners.add(listener);
@@ -142,7 +160,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     public Connection getConnection(String username, String password) throws SQLException {
         ClusterAccess a = start();
         PgjdbcConnections asUser = new PgjdbcConnections(a.config()).withCredentials(username, password);
-        return new LogicalConnection(new ClusterAccess(a.monitor(), asUser, a.config()), () -> { });
+        return new LogicalConnection(new ClusterAccess(a.monitor(), asUser, a.config(), a.metrics()), () -> { });
     }
 
     private ClusterAccess start() throws SQLException {
@@ -165,10 +183,13 @@ public final class PghaDataSource implements DataSource, Closeable {
                 PghaConfig config = PghaConfig.parse(url, properties);
                 ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
                         Clock.systemUTC());
+                // Meters first: a wrong registry fails before any thread starts.
+                ClusterMetrics metrics = metricRegistry == null ? ClusterMetrics.NONE
+                        : MicrometerClusterMetrics.register(metricRegistry, monitor);
                 listeners.forEach(monitor::addListener);
                 monitor.start();
                 monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
-                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config);
+                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config, metrics);
             }
             return access;
         }

@@ -33,7 +33,9 @@ class DriverClusterTest {
             Properties props = new Properties();
             props.setProperty("user", cluster.user());
             props.setProperty("password", SECRET);
+            PghaDriver driver = (PghaDriver) DriverManager.getDriver(url);
             try (Connection c = DriverManager.getConnection(url, props)) {
+                assertThat(driver.monitoredClusters()).isEqualTo(1);
                 assertThat(c.unwrap(PghaConnection.class)).isNotNull();
                 assertThat(RoutingClusterTest.port(c)).isEqualTo(cluster.primary().port());
                 DatabaseMetaData meta = c.getMetaData();
@@ -41,6 +43,8 @@ class DriverClusterTest {
                 assertThat(meta.getConnection()).isSameAs(c);
                 assertThat(c.toString()).doesNotContain(SECRET);
             }
+            // The last DriverManager connection of a cluster stops its monitor.
+            assertThat(driver.monitoredClusters()).isZero();
             // Bad input: the documented SQLState, the property and the value named, no password.
             assertThatThrownBy(() -> DriverManager.getConnection(url + "&maxReplicaLag=-5s&password=" + SECRET, props))
                     .isInstanceOf(SQLException.class)

@@ -13,12 +13,18 @@ public final class ClusterAccess {
     private final NodeConnections connections;
 
     private final PghaConfig config;
+    private final ClusterMetrics metrics;
 
     /**
      * @param config the routing settings of this DataSource or URL; the monitor may be shared
      *     with other URLs naming the same cluster and runs with its own probe settings
      */
     public ClusterAccess(ClusterMonitor monitor, NodeConnections connections, PghaConfig config) {
+        this(monitor, connections, config, ClusterMetrics.NONE);
+    }
+
+    public ClusterAccess(ClusterMonitor monitor, NodeConnections connections, PghaConfig config, ClusterMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
@@ -36,6 +42,10 @@ public final class ClusterAccess {
 
     public NodeConnections connections() {
         return connections;
+    }
+
+    public ClusterMetrics metrics() {
+        return metrics;
     }
 
     public PghaConfig config() {

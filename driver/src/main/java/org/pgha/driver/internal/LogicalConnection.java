@@ -189,6 +189,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     /** Called by statements after a statement returned without error. */
     void executed() {
+        access.metrics().routed(node.role());
         if (boundIntent == RoutingIntent.WRITE && !readOnly) {
             if (autoCommit) {
                 lastWriteAckNanos = access.monitor().nanoTime();

@@ -1,0 +1,15 @@
+package org.pgha.driver.internal;
+
+/**
+ * Where routing reports what it does, for meters. The default does nothing; with Micrometer
+ * on the class path and a registry given, {@link MicrometerClusterMetrics} counts. Kept as an
+ * interface so that nothing on the statement path refers to Micrometer's classes.
+ */
+public interface ClusterMetrics {
+
+    /** Does nothing. */
+    ClusterMetrics NONE = role -> { };
+
+    /** A statement ran on a node in this role. Called on every statement: must be cheap. */
+    void routed(NodeRole role);
+}

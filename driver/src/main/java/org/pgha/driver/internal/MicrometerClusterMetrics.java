@@ -1,0 +1,100 @@
+package org.pgha.driver.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Optional;
+
+/**
+ * pgha's meters in a Micrometer registry. Loaded only when an application hands pgha a
+ * registry, so Micrometer stays an optional dependency. Gauges read the monitor's latest
+ * snapshot when the registry samples them; the counters are Micrometer's lock-free ones.
+ *
+ * <ul>
+ *   <li>{@code pgha.node.role} per node: 1 primary, 0 replica, -1 down or unknown;</li>
+ *   <li>{@code pgha.node.lag.seconds} per node: the conservative lag a replica is routed by
+ *       (0 for the primary, NaN when unknown);</li>
+ *   <li>{@code pgha.node.lag.bytes} per node: how far a replica's replay is behind the
+ *       primary's latest sample (0 for the primary, NaN when unknown);</li>
+ *   <li>{@code pgha.statements.routed} by {@code role} ({@code primary}, {@code replica}).</li>
+ * </ul>
+ * Every meter carries the tag {@code cluster}: the database and hosts, as in the log lines.
+ */
+public final class MicrometerClusterMetrics implements ClusterMetrics {
+
+    private final Counter toPrimary;
+    private final Counter toReplica;
+
+    private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor) {
+        Tags cluster = Tags.of("cluster", monitor.config().clusterKey());
+        for (HostSpec host : monitor.config().hosts()) {
+            Tags tags = cluster.and("node", host.toString());
+            Gauge.builder("pgha.node.role", monitor, m -> role(m, host)).tags(tags)
+                    .description("1 primary, 0 replica, -1 down or unknown").register(registry);
+            Gauge.builder("pgha.node.lag.seconds", monitor, m -> lagSeconds(m, host)).tags(tags).baseUnit("seconds")
+                    .description("Conservative replication lag that routing uses").register(registry);
+            Gauge.builder("pgha.node.lag.bytes", monitor, m -> lagBytes(m, host)).tags(tags).baseUnit("bytes")
+                    .description("Replay position behind the primary's latest sample").register(registry);
+        }
+        toPrimary = Counter.builder("pgha.statements.routed").tags(cluster.and("role", "primary"))
+                .description("Statements run, by the role of the node that ran them").register(registry);
+        toReplica = Counter.builder("pgha.statements.routed").tags(cluster.and("role", "replica"))
+                .description("Statements run, by the role of the node that ran them").register(registry);
+    }
+
+    /**
+     * Registers the meters of a monitor's cluster.
+     *
+     * @param registry a {@code io.micrometer.core.instrument.MeterRegistry}
+     * @throws IllegalArgumentException if it is not one
+     */
+    public static ClusterMetrics register(Object registry, ClusterMonitor monitor) {
+        if (!(registry instanceof MeterRegistry)) {
+            throw new IllegalArgumentException("the metric registry must be an io.micrometer.core.instrument.MeterRegistry, not "
+                    + (registry == null ? "null" : registry.getClass().getName()));
+        }
+        return new MicrometerClusterMetrics((MeterRegistry) registry, monitor);
+    }
+
+    @Override
+    public void routed(NodeRole role) {
+        (role == NodeRole.PRIMARY ? toPrimary : toReplica).increment();
+    }
+
+    private static Optional<NodeState> up(ClusterMonitor monitor, HostSpec host) {
+        return monitor.topology().node(host).filter(n -> n.up() && !n.refused());
+    }
+
+    private static double role(ClusterMonitor monitor, HostSpec host) {
+        return up(monitor, host).map(n -> n.role() == NodeRole.PRIMARY ? 1.0 : n.role() == NodeRole.REPLICA ? 0.0 : -1.0)
+                .orElse(-1.0);
+    }
+
+    private static double lagSeconds(ClusterMonitor monitor, HostSpec host) {
+        Optional<NodeState> node = up(monitor, host);
+        if (node.isEmpty()) {
+            return Double.NaN;
+        }
+        if (node.get().role() == NodeRole.PRIMARY) {
+            return 0;
+        }
+        long lag = monitor.topology().primaryHistory().conservativeLagNanos(node.get().lsn(), monitor.nanoTime());
+        return lag == Long.MAX_VALUE ? Double.NaN : lag / 1e9;
+    }
+
+    private static double lagBytes(ClusterMonitor monitor, HostSpec host) {
+        Optional<NodeState> node = up(monitor, host);
+        if (node.isEmpty()) {
+            return Double.NaN;
+        }
+        if (node.get().role() == NodeRole.PRIMARY) {
+            return 0;
+        }
+        PrimaryHistory history = monitor.topology().primaryHistory();
+        if (history.isEmpty() || node.get().lsn() < 0) {
+            return Double.NaN;
+        }
+        return Math.max(0, history.latestLsn() - node.get().lsn());
+    }
+}
