@@ -160,7 +160,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     public Connection getConnection(String username, String password) throws SQLException {
         ClusterAccess a = start();
         PgjdbcConnections asUser = new PgjdbcConnections(a.config()).withCredentials(username, password);
-        return new LogicalConnection(new ClusterAccess(a.monitor(), asUser, a.config(), a.metrics()), () -> { });
+        return new LogicalConnection(a.withConnections(asUser), () -> { });
     }
 
     private ClusterAccess start() throws SQLException {

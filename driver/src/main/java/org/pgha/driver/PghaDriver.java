@@ -9,7 +9,6 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
 import java.util.logging.Logger;
 import org.pgha.driver.internal.ClusterAccess;
-import org.pgha.driver.internal.ClusterMonitor;
 import org.pgha.driver.internal.LogicalConnection;
 import org.pgha.driver.internal.MonitorRegistry;
 import org.pgha.driver.internal.PghaConfig;
@@ -43,9 +42,11 @@ public final class PghaDriver implements Driver {
             return null;
         }
         PghaConfig config = PghaConfig.parse(url, info == null ? new Properties() : info);
-        ClusterMonitor monitor = monitors.acquire(config);
-        ClusterAccess access = new ClusterAccess(monitor, new PgjdbcConnections(config), config);
-        return new LogicalConnection(access, () -> monitors.release(monitor));
+        MonitorRegistry.Lease lease = monitors.acquire(config);
+        // The lease's connections carry the first connection's password: a different one
+        // (a rotated secret) opens its physical connections with its own.
+        ClusterAccess access = lease.access().withConnections(new PgjdbcConnections(config));
+        return new LogicalConnection(access, lease);
     }
 
     @Override

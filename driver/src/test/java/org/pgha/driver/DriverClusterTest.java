@@ -45,6 +45,19 @@ class DriverClusterTest {
             }
             // The last DriverManager connection of a cluster stops its monitor.
             assertThat(driver.monitoredClusters()).isZero();
+            // Connections of one URL share a router: round robin spreads them over the replicas.
+            try (Connection keep = DriverManager.getConnection(url, props)) {
+                java.util.Set<Integer> ports = new java.util.HashSet<>();
+                for (int i = 0; i < 6; i++) {
+                    try (Connection c = DriverManager.getConnection(url, props)) {
+                        c.setReadOnly(true);
+                        ports.add(RoutingClusterTest.port(c));
+                    }
+                }
+                assertThat(ports).containsExactlyInAnyOrderElementsOf(
+                        cluster.standbys().stream().map(org.pgha.testkit.Node::port).toList());
+                assertThat(keep.isValid(2)).isTrue();
+            }
             // Bad input: the documented SQLState, the property and the value named, no password.
             assertThatThrownBy(() -> DriverManager.getConnection(url + "&maxReplicaLag=-5s&password=" + SECRET, props))
                     .isInstanceOf(SQLException.class)

@@ -32,6 +32,20 @@ public final class ClusterAccess {
                 config.maxReplicaLagBytes(), java.util.random.RandomGenerator.getDefault());
     }
 
+    /** The same cluster, router and meters, with physical connections from elsewhere (another user). */
+    public ClusterAccess withConnections(NodeConnections other) {
+        return new ClusterAccess(monitor, router, other, config, metrics);
+    }
+
+    private ClusterAccess(ClusterMonitor monitor, Router router, NodeConnections connections, PghaConfig config,
+            ClusterMetrics metrics) {
+        this.monitor = monitor;
+        this.router = router;
+        this.connections = connections;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
     public ClusterMonitor monitor() {
         return monitor;
     }

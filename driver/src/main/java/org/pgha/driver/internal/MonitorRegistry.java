@@ -6,59 +6,88 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Shares one {@link ClusterMonitor} between the {@code DriverManager} connections to one
- * cluster (the same hosts, database and user, in any order), and closes it with the last of
- * them. Owned by the driver instance; a DataSource owns its monitor instead. The monitor runs
- * with the probe settings of the connection that started it.
+ * Shares one {@link ClusterMonitor} and one router between the {@code DriverManager}
+ * connections with the same settings for the same cluster (the same hosts in any order,
+ * database, user and pgha properties), and closes the monitor with the last of them, so that
+ * round robin spreads connections and a first probe round is paid once. Owned by the driver
+ * instance; a DataSource owns its monitor instead.
  */
 public final class MonitorRegistry {
 
     private final Map<String, Entry> monitors = new HashMap<>();
 
     private static final class Entry {
-        final ClusterMonitor monitor;
+        final String key;
+        final ClusterAccess access;
         int users;
 
-        Entry(ClusterMonitor monitor) {
-            this.monitor = monitor;
+        Entry(String key, ClusterAccess access) {
+            this.key = key;
+            this.access = access;
         }
     }
 
-    /** A monitor for the configuration's cluster, started and probed once; release it when done. */
-    public ClusterMonitor acquire(PghaConfig config) {
-        String key = config.clusterKey();
+    /** A lease on a shared {@link ClusterAccess}; {@link #close()} gives it back. */
+    public final class Lease implements Runnable {
+        private final Entry entry;
+        private boolean released;
+
+        private Lease(Entry entry) {
+            this.entry = entry;
+        }
+
+        public ClusterAccess access() {
+            return entry.access;
+        }
+
+        /** Gives the lease back; the last one closes the monitor. Idempotent. */
+        @Override
+        public void run() {
+            ClusterMonitor toClose = null;
+            synchronized (monitors) {
+                if (released) {
+                    return;
+                }
+                released = true;
+                if (--entry.users == 0 && monitors.get(entry.key) == entry) {
+                    monitors.remove(entry.key);
+                    toClose = entry.access.monitor();
+                }
+            }
+            if (toClose != null) {
+                toClose.close();
+            }
+        }
+    }
+
+    /** The shared access for the configuration, its monitor started and probed once. */
+    public Lease acquire(PghaConfig config) {
+        String key = key(config);
         Entry entry;
         boolean created = false;
         synchronized (monitors) {
             entry = monitors.get(key);
             if (entry == null) {
-                entry = new Entry(new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime, Clock.systemUTC()));
+                ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
+                        Clock.systemUTC());
+                entry = new Entry(key, new ClusterAccess(monitor, new PgjdbcConnections(config), config));
                 monitors.put(key, entry);
                 created = true;
             }
             entry.users++;
         }
         if (created) {
-            entry.monitor.start();
+            entry.access.monitor().start();
         }
-        entry.monitor.awaitFirstRound(firstRoundTimeout(config));
-        return entry.monitor;
+        entry.access.monitor().awaitFirstRound(firstRoundTimeout(config));
+        return new Lease(entry);
     }
 
-    /** Gives back a monitor from {@link #acquire}; the last release closes it. */
-    public void release(ClusterMonitor monitor) {
-        String key = monitor.config().clusterKey();
-        ClusterMonitor toClose = null;
-        synchronized (monitors) {
-            Entry entry = monitors.get(key);
-            if (entry != null && entry.monitor == monitor && --entry.users == 0) {
-                monitors.remove(key);
-                toClose = monitor;
-            }
-        }
-        if (toClose != null) {
-            toClose.close();
-        }
+    /** The cluster and every pgha setting: connections share only what they agree on. */
+    private static String key(PghaConfig config) {
+        return config.clusterKey() + "|" + config.maxReplicaLag() + "|" + config.maxReplicaLagBytes() + "|"
+                + config.readFallback() + "|" + config.loadBalance() + "|" + config.readYourWrites() + "|"
+                + config.probeInterval() + "|" + config.probeTimeout() + "|" + config.failureThreshold();
     }
 
     /** How many clusters are monitored, for tests. */
