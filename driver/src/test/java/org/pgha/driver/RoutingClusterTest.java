@@ -84,6 +84,29 @@ class RoutingClusterTest {
     }
 
     @Test
+    void aStatementFollowsItsConnectionToAnotherNodeWithItsParameters(LocalCluster cluster) throws SQLException {
+        Set<Integer> replicaPorts = cluster.standbys().stream().map(Node::port).collect(Collectors.toSet());
+        try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=100ms&readYourWrites=false");
+             Connection c = ds.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT inet_server_port(), ?::text")) {
+            ps.setString(1, "kept");
+            ps.setFetchSize(7);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(cluster.primary().port());
+            }
+            c.setReadOnly(true);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the same statement after setReadOnly(true)").isIn(replicaPorts);
+                assertThat(rs.getString(2)).as("its parameter, set before the move").isEqualTo("kept");
+            }
+            assertThat(ps.getFetchSize()).isEqualTo(7);
+            assertThat(ps.getConnection()).isSameAs(c);
+        }
+    }
+
+    @Test
     void aReplicaWithPausedReplayStopsServingReadsUntilResumed(LocalCluster cluster) throws Exception {
         Node paused = cluster.standbys().get(1);
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {

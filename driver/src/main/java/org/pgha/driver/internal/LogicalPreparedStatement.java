@@ -55,10 +55,6 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
         return (PreparedStatement) current();
     }
 
-    private PreparedStatement psTarget() throws SQLException {
-        return (PreparedStatement) target();
-    }
-
     private void record(int index, Param param, boolean once) {
         if (index < 1) {
             return; // the physical statement rejected it already
@@ -105,50 +101,22 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
 
     @Override
     public ResultSet executeQuery() throws SQLException {
-        PreparedStatement ps = psTarget();
-        try {
-            ResultSet rs = ps.executeQuery();
-            connection.executed();
-            return rs;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return execute(s -> ((PreparedStatement) s).executeQuery());
     }
 
     @Override
     public int executeUpdate() throws SQLException {
-        PreparedStatement ps = psTarget();
-        try {
-            int count = ps.executeUpdate();
-            connection.executed();
-            return count;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return execute(s -> ((PreparedStatement) s).executeUpdate());
     }
 
     @Override
     public long executeLargeUpdate() throws SQLException {
-        PreparedStatement ps = psTarget();
-        try {
-            long count = ps.executeLargeUpdate();
-            connection.executed();
-            return count;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return execute(s -> ((PreparedStatement) s).executeLargeUpdate());
     }
 
     @Override
     public boolean execute() throws SQLException {
-        PreparedStatement ps = psTarget();
-        try {
-            boolean result = ps.execute();
-            connection.executed();
-            return result;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return execute(s -> ((PreparedStatement) s).execute());
     }
 
     @Override
