@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import org.pgha.driver.internal.ClusterAccess;
 import org.pgha.driver.internal.ClusterMetrics;
 import org.pgha.driver.internal.ClusterMonitor;
+import org.pgha.driver.internal.FailureClassifier;
 import org.pgha.driver.internal.LogicalConnection;
 import org.pgha.driver.internal.MicrometerClusterMetrics;
 import org.pgha.driver.internal.MonitorRegistry;
@@ -43,6 +44,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     private final Properties properties = new Properties();
     private final List<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
     private Object metricRegistry;
+    private PghaExceptionOverride exceptionOverride;
     private int loginTimeout;
     private PrintWriter logWriter;
 
@@ -121,6 +123,17 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.PROBE_TIMEOUT.propertyName(), duration);
     }
 
+    /** See {@link PghaProperty#FAILOVER_TIMEOUT}. */
+    public void setFailoverTimeout(String duration) {
+        setProperty(PghaProperty.FAILOVER_TIMEOUT.propertyName(), duration);
+    }
+
+    /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
+    public void setExceptionOverride(PghaExceptionOverride override) {
+        checkNotStarted();
+        this.exceptionOverride = override;
+    }
+
     /** See {@link PghaProperty#FAILURE_THRESHOLD}. */
     public void setFailureThreshold(int probes) {
         setProperty(PghaProperty.FAILURE_THRESHOLD.propertyName(), Integer.toString(probes));
@@ -189,7 +202,8 @@ public final class PghaDataSource implements DataSource, Closeable {
                 listeners.forEach(monitor::addListener);
                 monitor.start();
                 monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
-                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config, metrics);
+                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config, metrics,
+                        exceptionOverride == null ? FailureClassifier.DEFAULT : new FailureClassifier(exceptionOverride));
             }
             return access;
         }

@@ -76,7 +76,10 @@ public enum PghaProperty {
             "A probe slower than this marks the node DOWN at once."),
 
     FAILURE_THRESHOLD("failureThreshold", Rule.intAtLeast(1), "2",
-            "The number of failed probes in a row that marks a node DOWN.");
+            "The number of failed probes in a row that marks a node DOWN."),
+    FAILOVER_TIMEOUT("failoverTimeout", Rule.duration(), "60s",
+            "How long a statement that lost its node, or found no primary, waits for a usable one before it fails"
+                    + " with SQLState 08R04. The default covers Patroni's default leader lease of 30 s.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;

@@ -1,10 +1,11 @@
 package org.pgha.driver;
 
 /**
- * The SQLStates pgha itself raises. They are stable: applications may match on them. All are
+ * The SQLStates pgha itself raises. They are stable: applications may match on them. Most are
  * in class 08 (connection exception), so pools and retry logic treat them as failures to
- * reach a usable server; the subclasses starting with {@code R} are pgha's own
- * (implementation-defined, as the SQL standard allows for subclasses starting with I to Z).
+ * reach a usable server; a rolled-back transaction is in class 40 (transaction rollback). The
+ * subclasses starting with {@code R} are pgha's own (implementation-defined, as the SQL
+ * standard allows for subclasses starting with I to Z).
  */
 public final class PghaSqlState {
 
@@ -16,6 +17,16 @@ public final class PghaSqlState {
     public static final String SPLIT_BRAIN = "08R02";
     /** A read found no replica within the lag bound and {@code readFallback=fail}. */
     public static final String NO_REPLICA_WITHIN_LAG = "08R03";
+    /** No usable node appeared within {@code failoverTimeout}: see {@link FailoverTimeoutException}. */
+    public static final String FAILOVER_TIMEOUT = "08R04";
+    /**
+     * The node was lost while a write was in flight and whether it committed cannot be known:
+     * see {@link OutcomeUnknownException}. This is the SQL standard's "transaction resolution
+     * unknown".
+     */
+    public static final String OUTCOME_UNKNOWN = "08007";
+    /** A failover rolled the transaction back; run it again: see {@link TransactionRolledBackException}. */
+    public static final String TRANSACTION_ROLLED_BACK = "40R01";
 
     private PghaSqlState() {
     }

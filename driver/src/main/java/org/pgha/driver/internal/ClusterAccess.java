@@ -14,6 +14,7 @@ public final class ClusterAccess {
 
     private final PghaConfig config;
     private final ClusterMetrics metrics;
+    private final FailureClassifier classifier;
 
     /**
      * @param config the routing settings of this DataSource or URL; the monitor may be shared
@@ -24,7 +25,13 @@ public final class ClusterAccess {
     }
 
     public ClusterAccess(ClusterMonitor monitor, NodeConnections connections, PghaConfig config, ClusterMetrics metrics) {
+        this(monitor, connections, config, metrics, FailureClassifier.DEFAULT);
+    }
+
+    public ClusterAccess(ClusterMonitor monitor, NodeConnections connections, PghaConfig config, ClusterMetrics metrics,
+            FailureClassifier classifier) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
@@ -34,11 +41,12 @@ public final class ClusterAccess {
 
     /** The same cluster, router and meters, with physical connections from elsewhere (another user). */
     public ClusterAccess withConnections(NodeConnections other) {
-        return new ClusterAccess(monitor, router, other, config, metrics);
+        return new ClusterAccess(monitor, router, other, config, metrics, classifier);
     }
 
     private ClusterAccess(ClusterMonitor monitor, Router router, NodeConnections connections, PghaConfig config,
-            ClusterMetrics metrics) {
+            ClusterMetrics metrics, FailureClassifier classifier) {
+        this.classifier = classifier;
         this.monitor = monitor;
         this.router = router;
         this.connections = connections;
@@ -56,6 +64,10 @@ public final class ClusterAccess {
 
     public NodeConnections connections() {
         return connections;
+    }
+
+    public FailureClassifier classifier() {
+        return classifier;
     }
 
     public ClusterMetrics metrics() {

@@ -72,6 +72,11 @@ public final class ClusterMonitor implements AutoCloseable {
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
     private final Object publishLock = new Object();
     private final Map<HostSpec, Long> systemIdentifiers = new java.util.LinkedHashMap<>();
+    /** Each node's last probe failure, for messages and suppressed exceptions; none once it answers. */
+    private final Map<HostSpec, SQLException> lastFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The physical connections the application holds, by node, aborted when their node goes DOWN. */
+    private final Map<HostSpec, java.util.Set<Connection>> inUse = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Object published = new Object();
 
     private volatile Topology topology;
     /**
@@ -159,6 +164,69 @@ public final class ClusterMonitor implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /**
+     * Waits until a snapshot other than {@code seen} is published, or the deadline passes.
+     *
+     * @return the snapshot then current
+     */
+    public Topology awaitChange(Topology seen, long deadlineNanos) {
+        synchronized (published) {
+            while (topology == seen && !closed) {
+                long left = deadlineNanos - nanoClock.getAsLong();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(published, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return topology;
+    }
+
+    /** The node's last probe failure, or null if its last probe succeeded. */
+    public SQLException lastFailure(HostSpec host) {
+        return lastFailures.get(host);
+    }
+
+    /**
+     * Registers a physical connection the application uses, so that it is aborted when its
+     * node goes DOWN: a thread blocked on a hung node's socket then fails at once instead of
+     * after TCP's timeouts.
+     */
+    public void track(HostSpec host, Connection physical) {
+        inUse.computeIfAbsent(host, h -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(physical);
+    }
+
+    /** Undoes {@link #track}. */
+    public void untrack(HostSpec host, Connection physical) {
+        java.util.Set<Connection> set = inUse.get(host);
+        if (set != null) {
+            set.remove(physical);
+        }
+    }
+
+    private void abortConnections(HostSpec host) {
+        java.util.Set<Connection> set = inUse.get(host);
+        if (set == null || set.isEmpty()) {
+            return;
+        }
+        int aborted = 0;
+        for (Connection c : set.toArray(new Connection[0])) {
+            set.remove(c);
+            try {
+                c.abort(Runnable::run);
+                aborted++;
+            } catch (SQLException | RuntimeException e) {
+                log.debug("pgha cluster {}: could not abort a connection to {}", name, host, e);
+            }
+        }
+        log.info("pgha cluster {}: {} is DOWN: aborted {} connections to it", name, host, aborted);
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -167,6 +235,9 @@ public final class ClusterMonitor implements AutoCloseable {
         closed = true;
         synchronized (wake) {
             wake.notifyAll();
+        }
+        synchronized (published) {
+            published.notifyAll();
         }
         for (NodeProber prober : probers) {
             prober.thread.interrupt();
@@ -226,14 +297,19 @@ public final class ClusterMonitor implements AutoCloseable {
                 long took = nanoClock.getAsLong() - sentAt;
                 if (took > config.probeTimeout().toNanos()) {
                     closeConnection();
-                    failed(host, sentAt, "probe took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over probeTimeout", true);
+                    String error = "probe took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over probeTimeout";
+                    lastFailures.put(host, new SQLException(host + ": " + error, "08006"));
+                    failed(host, sentAt, error, true);
                 } else {
+                    lastFailures.remove(host);
                     succeeded(host, sentAt, result);
                 }
             } catch (SQLException | RuntimeException e) {
                 closeConnection();
                 if (!closed) {
                     boolean timedOut = nanoClock.getAsLong() - sentAt >= config.probeTimeout().toNanos();
+                    lastFailures.put(host, e instanceof SQLException ? (SQLException) e
+                            : new SQLException(host + ": " + describe(e), "08006", e));
                     failed(host, sentAt, describe(e), timedOut);
                 }
             }
@@ -321,6 +397,7 @@ public final class ClusterMonitor implements AutoCloseable {
 
     private void failed(HostSpec host, long sentAt, String error, boolean timedOut) {
         List<ClusterEvent> events = new ArrayList<>();
+        boolean wentDown = false;
         synchronized (publishLock) {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
@@ -330,6 +407,7 @@ public final class ClusterMonitor implements AutoCloseable {
                     previous.probeSentAtNanos(), failures, error, previous.refused());
             if (previous.up() && down) {
                 events.add(event(ClusterEvent.Type.NODE_DOWN, host, error));
+                wentDown = true;
             }
             WriteTarget target = before.writeTarget();
             if (target.status() == WriteTarget.Status.OK && target.node().host().equals(host)) {
@@ -337,6 +415,9 @@ public final class ClusterMonitor implements AutoCloseable {
                 fastSince = nanoClock.getAsLong();
             }
             publish(before, before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(), events);
+        }
+        if (wentDown) {
+            abortConnections(host);
         }
         fire(events);
     }
@@ -422,6 +503,9 @@ public final class ClusterMonitor implements AutoCloseable {
             }
         }
         topology = next;
+        synchronized (published) {
+            published.notifyAll();
+        }
         if (!events.isEmpty()) {
             log.info("pgha cluster {}: {}; now {}", name, events, next);
         }

@@ -28,7 +28,12 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import org.pgha.driver.FailoverTimeoutException;
+import org.pgha.driver.FailureVerdict;
+import org.pgha.driver.OutcomeUnknownException;
 import org.pgha.driver.PghaConnection;
+import org.pgha.driver.PghaSqlState;
+import org.pgha.driver.TransactionRolledBackException;
 
 /**
  * The connection an application holds: a cheap object that borrows a physical connection
@@ -77,8 +82,20 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private boolean writePending;
     private long lastWriteAckNanos = Long.MIN_VALUE;
     private long minLsn = -1;
+    /** Statements that succeeded in the current transaction. */
+    private int transactionStatements;
+    /** A node that failed this connection, avoided until a probe sent after the failure vouches for it. */
+    private HostSpec suspect;
+    private long suspectSince;
+    /** {@code SET} commands run through this connection, re-run on every new physical connection. */
+    private final List<String> sessionCommands = new ArrayList<>();
+    /** {@code SET} commands of the current transaction: kept if it commits. */
+    private List<String> transactionCommands;
     private volatile boolean closed;
     private final Set<Statement> openStatements = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** How often one statement runs before a failure is final. */
+    static final int MAX_ATTEMPTS = 3;
 
     public LogicalConnection(ClusterAccess access, Runnable onClose) {
         this.access = access;
@@ -99,8 +116,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (physical == null || !transactionActive) {
             route();
         }
-        if (execute && !autoCommit) {
+        if (execute && !autoCommit && !transactionActive) {
             transactionActive = true;
+            transactionStatements = 0;
         }
         return physical;
     }
@@ -110,30 +128,140 @@ public final class LogicalConnection implements Connection, PghaConnection {
         ClusterMonitor monitor = access.monitor();
         Topology topology = monitor.topology();
         long now = monitor.nanoTime();
-        ReadConsistency consistency = consistency();
-        if (physical != null && intent == boundIntent && access.router().stillQualifies(intent, node.host(), topology, now, consistency)) {
+        if (physical != null && intent == boundIntent
+                && access.router().stillQualifies(intent, node.host(), topology, now, consistency())) {
             syncReadOnly();
             return;
         }
-        NodeState target = access.router().choose(intent, topology, now, consistency);
+        long deadline = 0;
+        boolean waiting = false;
+        SQLException last = null;
+        while (true) {
+            NodeState target = null;
+            try {
+                target = access.router().choose(intent, topology, now, consistency());
+            } catch (SQLException e) {
+                if (!PghaSqlState.NO_PRIMARY.equals(e.getSQLState()) && !PghaSqlState.SPLIT_BRAIN.equals(e.getSQLState())) {
+                    throw e;
+                }
+                rejectedCredentials(topology);
+                last = e;
+            }
+            if (target != null && !isSuspect(target)) {
+                SQLException failure = bind(target, intent);
+                if (failure == null) {
+                    return;
+                }
+                last = failure;
+            }
+            // A failover is under way, or the chosen node just failed: wait for the monitor.
+            if (!waiting) {
+                waiting = true;
+                deadline = now + access.config().failoverTimeout().toNanos();
+                monitor.requestProbe();
+            }
+            if (now - deadline >= 0) {
+                throw failoverTimeout(intent, topology, last);
+            }
+            topology = monitor.awaitChange(topology, deadline);
+            now = monitor.nanoTime();
+            checkOpen();
+        }
+    }
+
+    /**
+     * Binds the target, or returns why it could not: a node that failed to connect becomes
+     * suspect and the caller waits; any other failure (credentials, ...) is thrown.
+     */
+    private SQLException bind(NodeState target, RoutingIntent intent) throws SQLException {
         if (physical != null && target.host().equals(node.host())) {
             node = target;
             boundIntent = intent;
             syncReadOnly();
-            return;
+            return null;
         }
-        Connection fresh = access.connections().acquire(target.host());
+        Connection fresh;
+        try {
+            fresh = access.connections().acquire(target.host());
+        } catch (SQLException e) {
+            if (access.classifier().classify(e, false) != FailureVerdict.NODE_LOST) {
+                throw e;
+            }
+            suspect(target.host());
+            return e;
+        }
         try {
             applySessionState(fresh);
         } catch (SQLException e) {
             access.connections().release(target.host(), fresh);
-            throw failed(e);
+            if (access.classifier().classify(e, false) != FailureVerdict.NODE_LOST) {
+                throw e;
+            }
+            suspect(target.host());
+            return e;
         }
         releasePhysical();
         physical = fresh;
         node = target;
         boundIntent = intent;
         physicalReadOnly = readOnly;
+        access.monitor().track(target.host(), fresh);
+        return null;
+    }
+
+    private void suspect(HostSpec host) {
+        suspect = host;
+        suspectSince = access.monitor().nanoTime();
+        access.monitor().requestProbe();
+    }
+
+    private boolean isSuspect(NodeState target) {
+        if (suspect == null || !target.host().equals(suspect)) {
+            return false;
+        }
+        if (target.probeSentAtNanos() != NodeState.NEVER && target.probeSentAtNanos() - suspectSince > 0) {
+            suspect = null; // a probe sent after the failure found it well
+            return false;
+        }
+        return true;
+    }
+
+    /** Every node refuses the credentials: waiting for a failover would not help. */
+    private void rejectedCredentials(Topology topology) throws SQLException {
+        SQLException first = null;
+        for (NodeState n : topology.nodes()) {
+            SQLException failure = access.monitor().lastFailure(n.host());
+            if (failure == null || access.classifier().classify(failure, false) != FailureVerdict.AUTHENTICATION) {
+                return;
+            }
+            if (first == null) {
+                first = failure;
+            }
+        }
+        if (first != null) {
+            throw new SQLException(first.getMessage(), first.getSQLState(), first);
+        }
+    }
+
+    private SQLException failoverTimeout(RoutingIntent intent, Topology topology, SQLException last) {
+        StringBuilder message = new StringBuilder("No usable ")
+                .append(intent == RoutingIntent.WRITE ? "primary" : "node")
+                .append(" within failoverTimeout (").append(access.config().failoverTimeout().toMillis()).append(" ms). Nodes:");
+        for (NodeState n : topology.nodes()) {
+            message.append("\n  ").append(n.host()).append(": ").append(n.up() ? "up" : "down").append(", ").append(n.role())
+                    .append(", timeline ").append(n.timeline());
+            if (n.lastError() != null) {
+                message.append(", last error: ").append(n.lastError());
+            }
+        }
+        FailoverTimeoutException timeout = new FailoverTimeoutException(message.toString(), last);
+        for (NodeState n : topology.nodes()) {
+            SQLException failure = access.monitor().lastFailure(n.host());
+            if (failure != null && failure != last) {
+                timeout.addSuppressed(failure);
+            }
+        }
+        return timeout;
     }
 
     private ReadConsistency consistency() {
@@ -175,20 +303,47 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (networkTimeoutMillis >= 0) {
             c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMillis);
         }
+        if (!sessionCommands.isEmpty()) {
+            try (Statement s = c.createStatement()) {
+                for (String command : sessionCommands) {
+                    s.execute(command);
+                }
+            }
+            if (!autoCommit) {
+                c.commit();
+            }
+        }
     }
 
     private void releasePhysical() {
         Connection old = physical;
         if (old != null) {
             physical = null;
+            access.monitor().untrack(node.host(), old);
             access.connections().release(node.host(), old);
         }
         transactionActive = false;
         writePending = false;
     }
 
+    /** Drops a physical connection whose node failed: aborted, not closed, which would wait on it. */
+    private void discardPhysical() {
+        Connection old = physical;
+        if (old != null) {
+            physical = null;
+            access.monitor().untrack(node.host(), old);
+            try {
+                old.abort(Runnable::run);
+            } catch (SQLException | RuntimeException ignored) {
+                // it is dead already
+            }
+            access.connections().release(node.host(), old);
+        }
+    }
+
     /** Called by statements after a statement returned without error. */
     void executed() {
+        transactionStatements++;
         access.metrics().routed(node.role());
         if (boundIntent == RoutingIntent.WRITE && !readOnly) {
             if (autoCommit) {
@@ -203,8 +358,69 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (committed && writePending) {
             lastWriteAckNanos = access.monitor().nanoTime();
         }
+        if (committed && transactionCommands != null) {
+            sessionCommands.addAll(transactionCommands);
+        }
+        transactionCommands = null;
         writePending = false;
         transactionActive = false;
+        transactionStatements = 0;
+    }
+
+    /**
+     * Looks at a statement's SQL after it succeeded: session {@code SET}, {@code RESET} and
+     * {@code DISCARD} commands are recorded, to be run again on a new physical connection.
+     */
+    void observed(String sql) {
+        SessionCommand kind = SessionCommand.of(sql);
+        if (kind == SessionCommand.NONE) {
+            return;
+        }
+        List<String> target = autoCommit ? sessionCommands
+                : (transactionCommands != null ? transactionCommands : (transactionCommands = new ArrayList<>()));
+        if (kind == SessionCommand.RESET_ALL) {
+            sessionCommands.clear();
+            target.clear();
+        }
+        target.add(sql);
+    }
+
+    /**
+     * What the application sees after its statement failed, or null to run it again. Node
+     * trouble drops the physical connection, so the next attempt routes afresh:
+     * <ul>
+     *   <li>the first statement of a transaction, or an autocommit read: nothing was committed
+     *       or can be lost, run it again;</li>
+     *   <li>a write refused by a demoted primary (25006): nothing happened, run it again;</li>
+     *   <li>a later statement of a transaction: the transaction is gone, {@link TransactionRolledBackException};</li>
+     *   <li>an autocommit write: it may or may not have committed, {@link OutcomeUnknownException}.</li>
+     * </ul>
+     */
+    SQLException afterFailure(SQLException failure, int attempt) {
+        boolean believedPrimary = boundIntent == RoutingIntent.WRITE && !readOnly;
+        FailureVerdict verdict = access.classifier().classify(failure, believedPrimary);
+        if (verdict == FailureVerdict.APPLICATION || verdict == FailureVerdict.AUTHENTICATION || physical == null) {
+            return failure;
+        }
+        HostSpec lost = node.host();
+        discardPhysical();
+        suspect(lost);
+        boolean firstOfTransaction = autoCommit || transactionStatements == 0;
+        if (!firstOfTransaction) {
+            transactionEnded(false);
+            return new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction;"
+                    + " nothing of it was committed: run the transaction again (" + failure.getMessage() + ")", failure);
+        }
+        transactionActive = false;
+        if (attempt >= MAX_ATTEMPTS) {
+            return failure;
+        }
+        if (!autoCommit || readOnly || verdict == FailureVerdict.NOT_WRITABLE) {
+            return null;
+        }
+        return new OutcomeUnknownException("The connection to " + lost + " was lost while an autocommit write was in"
+                + " flight: it may or may not have committed. Check before writing again (" + failure.getMessage() + ")",
+                failure);
     }
 
     /** Called with every SQLException a physical connection throws: connection trouble makes the monitor look at once. */
@@ -414,21 +630,155 @@ public final class LogicalConnection implements Connection, PghaConnection {
         return autoCommit;
     }
 
+    /**
+     * Commits. A read-write transaction first reads its transaction id (one round trip), so
+     * that if the node is lost during the COMMIT, the new primary can say whether it committed:
+     * committed returns normally, not committed throws {@link TransactionRolledBackException},
+     * and only an answer that cannot be had throws {@link OutcomeUnknownException}.
+     */
     @Override
     public void commit() throws SQLException {
         checkOpen();
         if (autoCommit) {
             throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
         }
-        if (physical != null) {
-            try {
+        if (physical == null || !transactionActive) {
+            if (physical != null) {
                 physical.commit();
+            }
+            transactionEnded(true);
+            return;
+        }
+        String xid = null;
+        if (writePending) {
+            try (Statement s = physical.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text")) {
+                rs.next();
+                xid = rs.getString(1);
             } catch (SQLException e) {
+                throw lostBeforeCommit(e);
+            }
+        }
+        try {
+            physical.commit();
+        } catch (SQLException e) {
+            FailureVerdict verdict = access.classifier().classify(e, true);
+            if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
                 transactionEnded(false);
                 throw failed(e);
             }
+            HostSpec lost = node.host();
+            discardPhysical();
+            suspect(lost);
+            if (xid == null) {
+                // No transaction id was assigned: the transaction wrote nothing, so there was
+                // nothing to lose.
+                transactionEnded(false);
+                return;
+            }
+            resolveCommit(xid, lost, e);
+            return;
         }
         transactionEnded(true);
+    }
+
+    private SQLException lostBeforeCommit(SQLException e) {
+        FailureVerdict verdict = access.classifier().classify(e, true);
+        if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
+            return failed(e);
+        }
+        HostSpec lost = node.host();
+        discardPhysical();
+        suspect(lost);
+        transactionEnded(false);
+        return new TransactionRolledBackException("The connection to " + lost + " was lost before COMMIT was sent;"
+                + " nothing of the transaction was committed: run it again (" + e.getMessage() + ")", e);
+    }
+
+    /** Asks the primary, after the failover, what became of transaction {@code xid}. */
+    private void resolveCommit(String xid, HostSpec lost, SQLException failure) throws SQLException {
+        long deadline = access.monitor().nanoTime() + access.config().failoverTimeout().toNanos();
+        boolean wasReadOnly = readOnly;
+        readOnly = false;
+        try {
+            while (true) {
+                String status;
+                try {
+                    Connection c = physicalFor(false);
+                    status = xactStatus(c, xid);
+                    c.rollback();
+                } catch (FailoverTimeoutException e) {
+                    transactionEnded(false);
+                    throw outcomeUnknown(xid, lost, failure, e);
+                } catch (SQLException e) {
+                    if (access.classifier().classify(e, true) != FailureVerdict.NODE_LOST
+                            || access.monitor().nanoTime() - deadline >= 0) {
+                        transactionEnded(false);
+                        throw outcomeUnknown(xid, lost, failure, e);
+                    }
+                    discardPhysical();
+                    continue;
+                }
+                if ("committed".equals(status)) {
+                    transactionEnded(true);
+                    return;
+                }
+                if ("in progress".equals(status) && access.monitor().nanoTime() - deadline < 0) {
+                    // Still committing there (waiting for its synchronous standby, say): ask again.
+                    pause(10);
+                    continue;
+                }
+                transactionEnded(false);
+                if (status == null || "in progress".equals(status)) {
+                    throw outcomeUnknown(xid, lost, failure, null);
+                }
+                throw new TransactionRolledBackException("The connection to " + lost + " was lost during COMMIT, and"
+                        + " the primary reports transaction " + xid + " " + status + ": nothing of it was committed;"
+                        + " run it again (" + failure.getMessage() + ")", failure);
+            }
+        } finally {
+            readOnly = wasReadOnly;
+        }
+    }
+
+    /**
+     * {@code pg_xact_status} on the primary: {@code committed}, {@code aborted},
+     * {@code in progress}, null when too old to tell, and {@code aborted} for an id the primary
+     * never reached (an ERROR there: the transaction's records never got to it).
+     */
+    private static String xactStatus(Connection c, String xid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_xact_status(?::xid8)")) {
+            ps.setString(1, xid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            if ("22023".equals(e.getSQLState())) {
+                c.rollback();
+                return "aborted";
+            }
+            throw e;
+        }
+    }
+
+    private static void pause(long millis) throws SQLException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("Interrupted while resolving a commit", "08006", e);
+        }
+    }
+
+    private OutcomeUnknownException outcomeUnknown(String xid, HostSpec lost, SQLException failure, SQLException why) {
+        OutcomeUnknownException unknown = new OutcomeUnknownException("The connection to " + lost + " was lost during"
+                + " COMMIT and the outcome of transaction " + xid + " cannot be determined: check before running it"
+                + " again (" + failure.getMessage() + ")", failure);
+        if (why != null) {
+            unknown.addSuppressed(why);
+        }
+        return unknown;
     }
 
     @Override
@@ -442,7 +792,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 physical.rollback();
             }
         } catch (SQLException e) {
-            throw failed(e);
+            if (access.classifier().classify(e, false) != FailureVerdict.NODE_LOST) {
+                throw failed(e);
+            }
+            // The server ends the transaction of a lost session: rolled back is what it is.
+            HostSpec lost = node.host();
+            discardPhysical();
+            suspect(lost);
         } finally {
             transactionEnded(false);
         }

@@ -87,7 +87,8 @@ public final class MonitorRegistry {
     private static String key(PghaConfig config) {
         return config.clusterKey() + "|" + config.maxReplicaLag() + "|" + config.maxReplicaLagBytes() + "|"
                 + config.readFallback() + "|" + config.loadBalance() + "|" + config.readYourWrites() + "|"
-                + config.probeInterval() + "|" + config.probeTimeout() + "|" + config.failureThreshold();
+                + config.probeInterval() + "|" + config.probeTimeout() + "|" + config.failureThreshold() + "|"
+                + config.failoverTimeout();
     }
 
     /** How many clusters are monitored, for tests. */

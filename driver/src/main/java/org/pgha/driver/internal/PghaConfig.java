@@ -79,6 +79,7 @@ public final class PghaConfig {
     private final Duration probeInterval;
     private final Duration probeTimeout;
     private final int failureThreshold;
+    private final Duration failoverTimeout;
 
     private PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {
@@ -97,6 +98,7 @@ public final class PghaConfig {
         this.probeInterval = (Duration) values.get(PghaProperty.PROBE_INTERVAL);
         this.probeTimeout = (Duration) values.get(PghaProperty.PROBE_TIMEOUT);
         this.failureThreshold = (Integer) values.get(PghaProperty.FAILURE_THRESHOLD);
+        this.failoverTimeout = (Duration) values.get(PghaProperty.FAILOVER_TIMEOUT);
     }
 
     /** True iff this is a pgha URL, that is, it starts with {@code jdbc:pgha:}; null is not one. */
@@ -238,6 +240,11 @@ public final class PghaConfig {
     /** {@link PghaProperty#PROBE_TIMEOUT}. */
     public Duration probeTimeout() {
         return probeTimeout;
+    }
+
+    /** {@link PghaProperty#FAILOVER_TIMEOUT}. */
+    public Duration failoverTimeout() {
+        return failoverTimeout;
     }
 
     /** {@link PghaProperty#FAILURE_THRESHOLD}. */

@@ -17,9 +17,22 @@ public final class PgjdbcConnections implements NodeConnections {
     private final PghaConfig config;
     private final Properties properties;
 
-    /** Connections with the configuration's pass-through properties (user, password, sslmode, ...). */
+    /**
+     * Connections with the configuration's pass-through properties (user, password, sslmode,
+     * ...). pgjdbc waits for a login without limit by default, which a hung node would turn
+     * into a hung application: unless the application set them, {@code connectTimeout} and
+     * {@code loginTimeout} are {@value #DEFAULT_CONNECT_SECONDS} s.
+     */
     public PgjdbcConnections(PghaConfig config) {
-        this(config, config.pgjdbcProperties());
+        this(config, withDefaultTimeouts(config.pgjdbcProperties()));
+    }
+
+    static final int DEFAULT_CONNECT_SECONDS = 5;
+
+    private static Properties withDefaultTimeouts(Properties p) {
+        p.putIfAbsent("connectTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));
+        p.putIfAbsent("loginTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));
+        return p;
     }
 
     private PgjdbcConnections(PghaConfig config, Properties properties) {
@@ -29,7 +42,7 @@ public final class PgjdbcConnections implements NodeConnections {
 
     /** The same, as another user. */
     public PgjdbcConnections withCredentials(String user, String password) {
-        Properties p = config.pgjdbcProperties();
+        Properties p = withDefaultTimeouts(config.pgjdbcProperties());
         setOrRemove(p, "user", user);
         setOrRemove(p, "password", password);
         return new PgjdbcConnections(config, p);

@@ -265,7 +265,7 @@ public final class Router {
         StringBuilder message = new StringBuilder(128)
                 .append("no usable primary: no node is up, accepted (same system identifier) and primary; nodes: ");
         appendNodes(message, topology.nodes());
-        return new SQLException(message.toString(), PghaSqlState.NO_PRIMARY);
+        return new java.sql.SQLTransientConnectionException(message.toString(), PghaSqlState.NO_PRIMARY);
     }
 
     private static SQLException splitBrain(WriteTarget target) {
@@ -278,7 +278,7 @@ public final class Router {
             separator = ", ";
         }
         message.append("; writes are refused until only one remains primary");
-        return new SQLException(message.toString(), PghaSqlState.SPLIT_BRAIN);
+        return new java.sql.SQLTransientConnectionException(message.toString(), PghaSqlState.SPLIT_BRAIN);
     }
 
     private SQLException noReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
@@ -307,7 +307,7 @@ public final class Router {
         if (topology.nodes().size() == 1 && primary != null) {
             message.append("there is no node besides the primary");
         }
-        SQLException failure = new SQLException(message.toString(), PghaSqlState.NO_REPLICA_WITHIN_LAG);
+        SQLException failure = new java.sql.SQLTransientConnectionException(message.toString(), PghaSqlState.NO_REPLICA_WITHIN_LAG);
         if (primary == null) {
             failure.initCause(target.status() == WriteTarget.Status.SPLIT_BRAIN ? splitBrain(target) : noPrimary(topology));
         }

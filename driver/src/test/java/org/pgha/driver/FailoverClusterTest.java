@@ -1,0 +1,216 @@
+package org.pgha.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.pgha.testkit.Ledger;
+import org.pgha.testkit.LedgerReport;
+import org.pgha.testkit.LocalCluster;
+import org.pgha.testkit.LocalClusterTest;
+import org.pgha.testkit.Node;
+
+/**
+ * A primary crashes, or hangs, under concurrent load; the synchronous standby is promoted
+ * and the other standby re-pointed. The ledger proves nothing acknowledged was lost and
+ * nothing doubled; readers see no error; writers see only the documented exceptions.
+ */
+@LocalClusterTest
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FailoverClusterTest {
+
+    @Test
+    void crashOfThePrimaryUnderLoadTwiceInARow(LocalCluster cluster) throws Exception {
+        try (Workload load = new Workload(cluster, "crash_ledger")) {
+            for (int round = 1; round <= 2; round++) {
+                load.awaitProgress();
+                Node old = cluster.primary();
+                Node sync = cluster.synchronousStandby().orElseThrow();
+                Node other = otherStandby(cluster, sync);
+                cluster.crash(old);
+                Node promoted = cluster.promote(sync);
+                cluster.follow(other, promoted);
+                load.awaitProgress();
+                cluster.rejoin(old);
+            }
+            load.awaitProgress();
+            load.stopAndCheck();
+        }
+    }
+
+    @Test
+    void aHungPrimaryReleasesItsBlockedThreadsWhichContinueOnTheNewPrimary(LocalCluster cluster) throws Exception {
+        try (Workload load = new Workload(cluster, "freeze_ledger")) {
+            load.awaitProgress();
+            Node old = cluster.primary();
+            Node sync = cluster.synchronousStandby().orElseThrow();
+            Node other = otherStandby(cluster, sync);
+            cluster.freeze(old);
+            // Threads are now blocked on the hung primary's sockets; the monitor must find it
+            // DOWN (probeTimeout) and abort them, so that they wait for the new primary instead.
+            Thread.sleep(2_000);
+            Node promoted = cluster.promote(sync);
+            cluster.follow(other, promoted);
+            load.awaitProgress();
+            cluster.crash(old);
+            cluster.rejoin(old);
+            load.awaitProgress();
+            load.stopAndCheck();
+        }
+    }
+
+    private static Node otherStandby(LocalCluster cluster, Node sync) {
+        return cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+    }
+
+    /** Autocommit writers, transactional writers and readers, each on its own thread. */
+    private static final class Workload implements AutoCloseable {
+        private final LocalCluster cluster;
+        private final Ledger ledger;
+        private final PghaDataSource ds;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong acknowledged = new AtomicLong();
+        private final AtomicLong reads = new AtomicLong();
+        private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        private final ConcurrentLinkedQueue<String> documented = new ConcurrentLinkedQueue<>();
+        private final ExecutorService pool = Executors.newFixedThreadPool(5);
+        private final List<Future<?>> tasks = new ArrayList<>();
+
+        Workload(LocalCluster cluster, String table) throws SQLException {
+            this.cluster = cluster;
+            this.ledger = new Ledger(table);
+            try (Connection c = cluster.connect(cluster.primary())) {
+                ledger.createTable(c);
+            }
+            ds = DataSources.of(cluster, "probeInterval=200ms&failoverTimeout=60s");
+            for (int i = 0; i < 2; i++) {
+                tasks.add(pool.submit(this::autocommitWriter));
+            }
+            tasks.add(pool.submit(this::transactionalWriter));
+            for (int i = 0; i < 2; i++) {
+                tasks.add(pool.submit(this::reader));
+            }
+        }
+
+        private Void autocommitWriter() {
+            try (Connection c = ds.getConnection(); PreparedStatement insert = c.prepareStatement(ledger.insertSql())) {
+                while (running.get()) {
+                    long id = ledger.newId();
+                    insert.setLong(1, id);
+                    insert.setString(2, "autocommit");
+                    try {
+                        insert.executeUpdate();
+                        ledger.acknowledged(id);
+                        acknowledged.incrementAndGet();
+                    } catch (OutcomeUnknownException e) {
+                        ledger.unknown(id);
+                        documented.add(e.getSQLState());
+                    }
+                }
+            } catch (Throwable t) {
+                unexpected.add(t);
+            }
+            return null;
+        }
+
+        private Void transactionalWriter() {
+            try (Connection c = ds.getConnection()) {
+                c.setAutoCommit(false);
+                while (running.get()) {
+                    long first = ledger.newId();
+                    long second = ledger.newId();
+                    try (PreparedStatement insert = c.prepareStatement(ledger.insertSql())) {
+                        for (long id : new long[] {first, second}) {
+                            insert.setLong(1, id);
+                            insert.setString(2, "transaction");
+                            insert.executeUpdate();
+                        }
+                        c.commit();
+                        ledger.acknowledged(first);
+                        ledger.acknowledged(second);
+                        acknowledged.addAndGet(2);
+                    } catch (TransactionRolledBackException e) {
+                        ledger.failed(first);
+                        ledger.failed(second);
+                        documented.add(e.getSQLState());
+                    } catch (OutcomeUnknownException e) {
+                        ledger.unknown(first);
+                        ledger.unknown(second);
+                        documented.add(e.getSQLState());
+                    }
+                }
+            } catch (Throwable t) {
+                unexpected.add(t);
+            }
+            return null;
+        }
+
+        private Void reader() {
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(true);
+                try (Statement s = c.createStatement()) {
+                    while (running.get()) {
+                        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + ledger.table())) {
+                            rs.next();
+                            reads.incrementAndGet();
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                unexpected.add(t);
+            }
+            return null;
+        }
+
+        /** Waits until writes and reads have both moved on: the cluster serves again. */
+        void awaitProgress() throws InterruptedException {
+            long writes = acknowledged.get();
+            long read = reads.get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (acknowledged.get() < writes + 50 || reads.get() < read + 50) {
+                assertThat(unexpected).as("unexpected failures").isEmpty();
+                assertThat(System.nanoTime()).as("progress within 60 s").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+
+        void stopAndCheck() throws Exception {
+            running.set(false);
+            for (Future<?> task : tasks) {
+                task.get(90, TimeUnit.SECONDS);
+            }
+            assertThat(unexpected).as("unexpected failures").isEmpty();
+            cluster.awaitReplication(Duration.ofSeconds(30));
+            try (Connection c = cluster.connect(cluster.primary())) {
+                LedgerReport report = ledger.verify(c);
+                assertThat(report.isClean()).as(report.summary()).isTrue();
+                assertThat(report.acknowledged()).isGreaterThan(200);
+            }
+            assertThat(documented).as("exceptions the writers saw").allMatch(
+                    state -> state.equals(PghaSqlState.OUTCOME_UNKNOWN) || state.equals(PghaSqlState.TRANSACTION_ROLLED_BACK));
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            pool.shutdownNow();
+            ds.close();
+        }
+    }
+}
