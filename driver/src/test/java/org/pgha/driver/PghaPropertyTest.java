@@ -102,7 +102,8 @@ class PghaPropertyTest {
                         "readYourWrites BOOLEAN true",
                         "probeInterval DURATION 500ms",
                         "probeTimeout DURATION 1s",
-                        "failureThreshold INTEGER 2");
+                        "failureThreshold INTEGER 2",
+                        "failoverTimeout DURATION 60s");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
     }

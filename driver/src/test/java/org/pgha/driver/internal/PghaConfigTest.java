@@ -54,6 +54,7 @@ class PghaConfigTest {
         assertThat(config.probeInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.probeTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.failureThreshold()).isEqualTo(2);
+        assertThat(config.failoverTimeout()).isEqualTo(Duration.ofSeconds(60));
     }
 
     /** Each property, a non-default value, how to read it back, and the value expected. */
@@ -67,7 +68,8 @@ class PghaConfigTest {
                 property(PghaProperty.READ_YOUR_WRITES, "false", PghaConfig::readYourWrites, false),
                 property(PghaProperty.PROBE_INTERVAL, "250ms", PghaConfig::probeInterval, Duration.ofMillis(250)),
                 property(PghaProperty.PROBE_TIMEOUT, "3000", PghaConfig::probeTimeout, Duration.ofSeconds(3)),
-                property(PghaProperty.FAILURE_THRESHOLD, "5", PghaConfig::failureThreshold, 5));
+                property(PghaProperty.FAILURE_THRESHOLD, "5", PghaConfig::failureThreshold, 5),
+                property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
