@@ -1,0 +1,133 @@
+package org.pgha.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.pgha.testkit.FaultProxy;
+import org.pgha.testkit.LocalCluster;
+import org.pgha.testkit.LocalClusterTest;
+import org.pgha.testkit.Node;
+
+/**
+ * When the connection is lost around a COMMIT, pgha asks the primary what became of the
+ * transaction instead of guessing. The primary is reached through a FaultProxy.
+ */
+@LocalClusterTest
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CommitOutcomeClusterTest {
+
+    private FaultProxy proxy;
+    private PghaDataSource ds;
+    private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void proxyThePrimary(LocalCluster cluster) throws SQLException {
+        Node primary = cluster.primary();
+        proxy = FaultProxy.start(primary.host(), primary.port());
+        StringBuilder hosts = new StringBuilder(proxy.host() + ":" + proxy.port());
+        for (Node standby : cluster.standbys()) {
+            hosts.append(',').append(standby.hostAndPort());
+        }
+        ds = new PghaDataSource();
+        ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=100ms&probeTimeout=1s");
+        ds.setUser(cluster.user());
+        ds.setPassword(cluster.password());
+        ds.addClusterEventListener(events::add);
+        try (Connection c = cluster.connect(primary); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS outcome (id bigint)");
+        }
+    }
+
+    @AfterEach
+    void close() {
+        ds.close();
+        proxy.close();
+    }
+
+    @Test
+    void aCommitWhoseAnswerIsLostAfterTheServerCommittedReturnsSuccess(LocalCluster cluster) throws Exception {
+        Node sync = cluster.synchronousStandby().orElseThrow();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            insert(c, 1);
+            // The commit record is written on the primary, which then waits for the frozen
+            // synchronous standby: the client gets no answer.
+            cluster.freeze(sync);
+            CompletableFuture<Void> commit;
+            try {
+                commit = CompletableFuture.runAsync(() -> {
+                    try {
+                        c.commit();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(500);
+                assertThat(commit).isNotDone();
+                // The connection breaks while the COMMIT waits: its answer is lost.
+                proxy.cutExisting();
+                Thread.sleep(500);
+            } finally {
+                cluster.thaw(sync);
+            }
+            commit.get(60, TimeUnit.SECONDS); // no exception: pgha found it committed
+            assertThat(count(cluster, 1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCommitThatNeverReachedTheServerIsReportedRolledBack(LocalCluster cluster) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            insert(c, 2);
+            proxy.blackHole();
+            CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // The monitor finds the node hung (its probe times out), aborts the connection,
+            // and the commit gives its verdict once the node answers again.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
+            proxy.pass();
+            assertThatThrownBy(() -> commit.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
+                    .satisfies(e -> assertThat(e.getCause().getCause()).isInstanceOf(TransactionRolledBackException.class));
+            assertThat(count(cluster, 2)).isZero();
+            // The connection goes on.
+            insert(c, 3);
+            c.commit();
+            assertThat(count(cluster, 3)).isEqualTo(1);
+        }
+    }
+
+    private static void insert(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO outcome VALUES (?)")) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long count(LocalCluster cluster, long id) throws SQLException {
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM outcome WHERE id = " + id)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
