@@ -326,6 +326,14 @@ public final class LogicalConnection implements Connection, PghaConnection {
         writePending = false;
     }
 
+    /** Drops the physical connection of a node that failed and avoids that node until it is vouched for again. */
+    private HostSpec dropLostNode() {
+        HostSpec lost = node.host();
+        discardPhysical();
+        suspect(lost);
+        return lost;
+    }
+
     /** Drops a physical connection whose node failed: aborted, not closed, which would wait on it. */
     private void discardPhysical() {
         Connection old = physical;
@@ -402,9 +410,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (verdict == FailureVerdict.APPLICATION || verdict == FailureVerdict.AUTHENTICATION || physical == null) {
             return failure;
         }
-        HostSpec lost = node.host();
-        discardPhysical();
-        suspect(lost);
+        HostSpec lost = dropLostNode();
         boolean firstOfTransaction = autoCommit || transactionStatements == 0;
         if (!firstOfTransaction) {
             transactionEnded(false);
@@ -667,9 +673,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 transactionEnded(false);
                 throw failed(e);
             }
-            HostSpec lost = node.host();
-            discardPhysical();
-            suspect(lost);
+            HostSpec lost = dropLostNode();
             if (xid == null) {
                 // No transaction id was assigned: the transaction wrote nothing, so there was
                 // nothing to lose.
@@ -687,9 +691,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
             return failed(e);
         }
-        HostSpec lost = node.host();
-        discardPhysical();
-        suspect(lost);
+        HostSpec lost = dropLostNode();
         transactionEnded(false);
         return new TransactionRolledBackException("The connection to " + lost + " was lost before COMMIT was sent;"
                 + " nothing of the transaction was committed: run it again (" + e.getMessage() + ")", e);
@@ -796,9 +798,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 throw failed(e);
             }
             // The server ends the transaction of a lost session: rolled back is what it is.
-            HostSpec lost = node.host();
-            discardPhysical();
-            suspect(lost);
+            dropLostNode();
         } finally {
             transactionEnded(false);
         }
