@@ -77,6 +77,7 @@ public final class ClusterMonitor implements AutoCloseable {
     /** The physical connections the application holds, by node, aborted when their node goes DOWN. */
     private final Map<HostSpec, java.util.Set<Connection>> inUse = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object published = new Object();
+    private final Map<HostSpec, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile Topology topology;
     /**
@@ -185,6 +186,30 @@ public final class ClusterMonitor implements AutoCloseable {
             }
         }
         return topology;
+    }
+
+    /**
+     * Marks a node that failed a connection as suspect, for every connection of this cluster:
+     * none tries it again until a probe sent after the failure finds it well. This is pgha's
+     * circuit breaker: the probes are its half-open trial, so threads never hammer a dead node
+     * and a healthy one is back within one fast probe.
+     */
+    public void suspect(HostSpec host) {
+        suspects.put(host, nanoClock.getAsLong());
+        requestProbe();
+    }
+
+    /** Whether {@link #suspect} holds for the node as this snapshot shows it. */
+    public boolean isSuspect(NodeState node) {
+        Long since = suspects.get(node.host());
+        if (since == null) {
+            return false;
+        }
+        if (node.probeSentAtNanos() != NodeState.NEVER && node.probeSentAtNanos() - since > 0) {
+            suspects.remove(node.host(), since);
+            return false;
+        }
+        return true;
     }
 
     /** The node's last probe failure, or null if its last probe succeeded. */

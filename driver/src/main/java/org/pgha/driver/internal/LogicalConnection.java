@@ -84,9 +84,6 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private long minLsn = -1;
     /** Statements that succeeded in the current transaction. */
     private int transactionStatements;
-    /** A node that failed this connection, avoided until a probe sent after the failure vouches for it. */
-    private HostSpec suspect;
-    private long suspectSince;
     /** {@code SET} commands run through this connection, re-run on every new physical connection. */
     private final List<String> sessionCommands = new ArrayList<>();
     /** {@code SET} commands of the current transaction: kept if it commits. */
@@ -210,20 +207,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
     }
 
     private void suspect(HostSpec host) {
-        suspect = host;
-        suspectSince = access.monitor().nanoTime();
-        access.monitor().requestProbe();
+        access.monitor().suspect(host);
     }
 
     private boolean isSuspect(NodeState target) {
-        if (suspect == null || !target.host().equals(suspect)) {
-            return false;
-        }
-        if (target.probeSentAtNanos() != NodeState.NEVER && target.probeSentAtNanos() - suspectSince > 0) {
-            suspect = null; // a probe sent after the failure found it well
-            return false;
-        }
-        return true;
+        return access.monitor().isSuspect(target);
     }
 
     /** Every node refuses the credentials: waiting for a failover would not help. */
