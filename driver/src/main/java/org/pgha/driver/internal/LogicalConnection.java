@@ -644,11 +644,14 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return;
         }
         String xid = null;
+        long insertLsn = -1;
+        NodeState ranOn = node;
         if (writePending) {
             try (Statement s = physical.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text")) {
+                 ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text")) {
                 rs.next();
                 xid = rs.getString(1);
+                insertLsn = Lsn.parse(rs.getString(2));
             } catch (SQLException e) {
                 throw lostBeforeCommit(e);
             }
@@ -668,7 +671,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 transactionEnded(false);
                 return;
             }
-            resolveCommit(xid, lost, e);
+            resolveCommit(new CommitInDoubt(xid, insertLsn, ranOn.host(), ranOn.timeline()), lost, e);
             return;
         }
         transactionEnded(true);
@@ -685,31 +688,52 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 + " nothing of the transaction was committed: run it again (" + e.getMessage() + ")", e);
     }
 
-    /** Asks the primary, after the failover, what became of transaction {@code xid}. */
-    private void resolveCommit(String xid, HostSpec lost, SQLException failure) throws SQLException {
+    /**
+     * A transaction whose COMMIT lost its answer: its id, the WAL insert position just before
+     * the COMMIT (every record of the transaction lies below it, its commit record above), and
+     * the node and timeline it ran on.
+     */
+    private record CommitInDoubt(String xid, long insertLsn, HostSpec host, int timeline) {
+    }
+
+    /**
+     * Asks the primary, after the failover, what became of the transaction.
+     *
+     * <p>Transaction ids are not unique across a promotion: a new primary that never received
+     * a transaction's records can hand its id to a transaction of its own. So "committed" is
+     * believed only when the answer comes from the node and timeline the transaction ran on,
+     * or from a primary promoted from that timeline whose recovery replayed past the
+     * transaction's records ({@code pg_last_wal_replay_lsn()} at or beyond the insert position
+     * taken before the COMMIT): that primary knew the id, so it cannot have reused it. A primary
+     * whose recovery ended below that position never had the commit record: rolled back.
+     * "Aborted" (or an id the primary never reached) is always believed.
+     */
+    private void resolveCommit(CommitInDoubt doubt, HostSpec lost, SQLException failure) throws SQLException {
         long deadline = access.monitor().nanoTime() + access.config().failoverTimeout().toNanos();
         boolean wasReadOnly = readOnly;
         readOnly = false;
         try {
             while (true) {
                 String status;
+                Verdict verdict;
                 try {
                     Connection c = physicalFor(false);
-                    status = xactStatus(c, xid);
+                    verdict = trust(doubt, c);
+                    status = verdict == Verdict.NEVER_REPLAYED ? "aborted" : xactStatus(c, doubt.xid());
                     c.rollback();
                 } catch (FailoverTimeoutException e) {
                     transactionEnded(false);
-                    throw outcomeUnknown(xid, lost, failure, e);
+                    throw outcomeUnknown(doubt.xid(), lost, failure, e);
                 } catch (SQLException e) {
                     if (access.classifier().classify(e, true) != FailureVerdict.NODE_LOST
                             || access.monitor().nanoTime() - deadline >= 0) {
                         transactionEnded(false);
-                        throw outcomeUnknown(xid, lost, failure, e);
+                        throw outcomeUnknown(doubt.xid(), lost, failure, e);
                     }
                     discardPhysical();
                     continue;
                 }
-                if ("committed".equals(status)) {
+                if ("committed".equals(status) && verdict != Verdict.UNTRUSTED) {
                     transactionEnded(true);
                     return;
                 }
@@ -719,16 +743,44 @@ public final class LogicalConnection implements Connection, PghaConnection {
                     continue;
                 }
                 transactionEnded(false);
-                if (status == null || "in progress".equals(status)) {
-                    throw outcomeUnknown(xid, lost, failure, null);
+                if (status == null || "in progress".equals(status) || "committed".equals(status)) {
+                    throw outcomeUnknown(doubt.xid(), lost, failure, null);
                 }
                 throw new TransactionRolledBackException("The connection to " + lost + " was lost during COMMIT, and"
-                        + " the primary reports transaction " + xid + " " + status + ": nothing of it was committed;"
-                        + " run it again (" + failure.getMessage() + ")", failure);
+                        + " transaction " + doubt.xid() + " did not commit on the primary " + node.host()
+                        + ": nothing of it was committed; run it again (" + failure.getMessage() + ")", failure);
             }
         } finally {
             readOnly = wasReadOnly;
         }
+    }
+
+    /** How far the primary now bound can vouch for the transaction's id. */
+    private enum Verdict {
+        /** The node and timeline the transaction ran on, or one that replayed all its records. */
+        TRUSTED,
+        /** Its recovery ended before the transaction's commit record: it cannot have committed there. */
+        NEVER_REPLAYED,
+        /** Neither can be shown: a "committed" there may be another transaction with the same id. */
+        UNTRUSTED
+    }
+
+    private Verdict trust(CommitInDoubt doubt, Connection c) throws SQLException {
+        if (node.host().equals(doubt.host()) && node.timeline() == doubt.timeline()) {
+            return Verdict.TRUSTED;
+        }
+        if (node.timeline() != doubt.timeline() + 1) {
+            return Verdict.UNTRUSTED;
+        }
+        String replayed;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
+            rs.next();
+            replayed = rs.getString(1);
+        }
+        if (replayed == null) {
+            return Verdict.UNTRUSTED;
+        }
+        return Lsn.parse(replayed) >= doubt.insertLsn() ? Verdict.TRUSTED : Verdict.NEVER_REPLAYED;
     }
 
     /**
