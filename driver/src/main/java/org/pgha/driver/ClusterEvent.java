@@ -1,5 +1,6 @@
 package org.pgha.driver;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -10,8 +11,10 @@ import java.util.Objects;
  * @param node the node concerned, {@code host:port}
  * @param detail a human-readable detail (roles, timelines, the error), never a password
  * @param at when the monitor noticed it
+ * @param duration how long it took, for {@link Type#FAILOVER_COMPLETED} and
+ *     {@link Type#FAILOVER_FAILED}; null otherwise
  */
-public record ClusterEvent(Type type, String node, String detail, Instant at) {
+public record ClusterEvent(Type type, String node, String detail, Instant at, Duration duration) {
 
     /** The kinds of event. */
     public enum Type {
@@ -26,7 +29,18 @@ public record ClusterEvent(Type type, String node, String detail, Instant at) {
         /** Two primaries on the highest timeline: writes are refused until one is gone. */
         SPLIT_BRAIN,
         /** A node belongs to another cluster (a different {@code system_identifier}): never used. */
-        NODE_REFUSED
+        NODE_REFUSED,
+        /** The primary is gone (down, or no node is a usable primary): a failover began. {@code node} is the lost primary. */
+        FAILOVER_STARTED,
+        /** A primary is usable again; {@code node} is it, {@code duration} the time without one. */
+        FAILOVER_COMPLETED,
+        /** No primary within {@code failoverTimeout}; {@code node} is the lost primary. A later primary completes it. */
+        FAILOVER_FAILED
+    }
+
+    /** An event without a duration. */
+    public ClusterEvent(Type type, String node, String detail, Instant at) {
+        this(type, node, detail, at, null);
     }
 
     public ClusterEvent {

@@ -51,6 +51,11 @@ class FailoverClusterTest {
             }
             load.awaitProgress();
             load.stopAndCheck();
+            // Each crash was one failover, seen as events and in the meters.
+            assertThat(load.events.stream().filter(e -> e.type() == ClusterEvent.Type.FAILOVER_COMPLETED))
+                    .hasSizeGreaterThanOrEqualTo(2)
+                    .allSatisfy(e -> assertThat(e.duration()).isNotNull().isLessThan(Duration.ofSeconds(30)));
+            assertThat(load.registry.get("pgha.failover.duration").timer().count()).isGreaterThanOrEqualTo(2);
         }
     }
 
@@ -91,6 +96,9 @@ class FailoverClusterTest {
         private final ConcurrentLinkedQueue<String> documented = new ConcurrentLinkedQueue<>();
         private final ExecutorService pool = Executors.newFixedThreadPool(5);
         private final List<Future<?>> tasks = new ArrayList<>();
+        final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+        final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         Workload(LocalCluster cluster, String table) throws SQLException {
             this.cluster = cluster;
@@ -99,6 +107,8 @@ class FailoverClusterTest {
                 ledger.createTable(c);
             }
             ds = DataSources.of(cluster, "probeInterval=200ms&failoverTimeout=60s");
+            ds.addClusterEventListener(events::add);
+            ds.setMetricRegistry(registry);
             for (int i = 0; i < 2; i++) {
                 tasks.add(pool.submit(this::autocommitWriter));
             }

@@ -12,4 +12,12 @@ public interface ClusterMetrics {
 
     /** A statement ran on a node in this role. Called on every statement: must be cheap. */
     void routed(NodeRole role);
+
+    /** A statement is run again after its node was lost. */
+    default void retried() {
+    }
+
+    /** A commit whose answer was lost was resolved: {@code committed}, {@code rolled_back} or {@code unknown}. */
+    default void commitResolved(String result) {
+    }
 }

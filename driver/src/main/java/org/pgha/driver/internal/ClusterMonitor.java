@@ -78,6 +78,8 @@ public final class ClusterMonitor implements AutoCloseable {
     private final Map<HostSpec, java.util.Set<Connection>> inUse = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object published = new Object();
     private final Map<HostSpec, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Guarded by publishLock. */
+    private final FailoverTracker failover;
 
     private volatile Topology topology;
     /**
@@ -107,6 +109,7 @@ public final class ClusterMonitor implements AutoCloseable {
         this.topology = Topology.initial(config.hosts());
         this.fastSince = nanoClock.getAsLong();
         this.firstRound = new CountDownLatch(config.hosts().size());
+        this.failover = new FailoverTracker(config.failoverTimeout().toNanos());
         for (HostSpec host : config.hosts()) {
             probers.add(new NodeProber(host));
         }
@@ -527,12 +530,39 @@ public final class ClusterMonitor implements AutoCloseable {
                 fastSince = nanoClock.getAsLong();
             }
         }
+        failoverEvent(failover.observe(is, nanoClock.getAsLong()), events);
         topology = next;
         synchronized (published) {
             published.notifyAll();
         }
         if (!events.isEmpty()) {
             log.info("pgha cluster {}: {}; now {}", name, events, next);
+        }
+    }
+
+    private void failoverEvent(FailoverTracker.Transition t, List<ClusterEvent> events) {
+        if (t == null || t.from() == FailoverTracker.State.INITIAL) {
+            return;
+        }
+        Duration took = Duration.ofNanos(t.failoverNanos());
+        switch (t.to()) {
+            case FAILING_OVER:
+                events.add(event(ClusterEvent.Type.FAILOVER_STARTED, t.oldPrimary(), "no usable primary"));
+                break;
+            case FAILED:
+                events.add(new ClusterEvent(ClusterEvent.Type.FAILOVER_FAILED, String.valueOf(t.oldPrimary()),
+                        "no primary within failoverTimeout", wallClock.instant(), took));
+                break;
+            default:
+                events.add(new ClusterEvent(ClusterEvent.Type.FAILOVER_COMPLETED, t.newPrimary().toString(),
+                        "primary again after " + took.toMillis() + " ms (was " + t.oldPrimary() + ")", wallClock.instant(), took));
+        }
+    }
+
+    /** The failover state, for tests and diagnostics. */
+    FailoverTracker.State failoverState() {
+        synchronized (publishLock) {
+            return failover.state();
         }
     }
 

@@ -410,6 +410,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return failure;
         }
         if (!autoCommit || readOnly || verdict == FailureVerdict.NOT_WRITABLE) {
+            access.metrics().retried();
             return null;
         }
         return new OutcomeUnknownException("The connection to " + lost + " was lost while an autocommit write was in"
@@ -734,6 +735,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                     continue;
                 }
                 if ("committed".equals(status) && verdict != Verdict.UNTRUSTED) {
+                    access.metrics().commitResolved("committed");
                     transactionEnded(true);
                     return;
                 }
@@ -746,6 +748,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 if (status == null || "in progress".equals(status) || "committed".equals(status)) {
                     throw outcomeUnknown(doubt.xid(), lost, failure, null);
                 }
+                access.metrics().commitResolved("rolled_back");
                 throw new TransactionRolledBackException("The connection to " + lost + " was lost during COMMIT, and"
                         + " transaction " + doubt.xid() + " did not commit on the primary " + node.host()
                         + ": nothing of it was committed; run it again (" + failure.getMessage() + ")", failure);
@@ -814,6 +817,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     }
 
     private OutcomeUnknownException outcomeUnknown(String xid, HostSpec lost, SQLException failure, SQLException why) {
+        access.metrics().commitResolved("unknown");
         OutcomeUnknownException unknown = new OutcomeUnknownException("The connection to " + lost + " was lost during"
                 + " COMMIT and the outcome of transaction " + xid + " cannot be determined: check before running it"
                 + " again (" + failure.getMessage() + ")", failure);

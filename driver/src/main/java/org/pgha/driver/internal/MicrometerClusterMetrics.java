@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import org.pgha.driver.ClusterEvent;
 import java.util.Optional;
 
 /**
@@ -17,7 +19,9 @@ import java.util.Optional;
  *       (0 for the primary, NaN when unknown);</li>
  *   <li>{@code pgha.node.lag.bytes} per node: how far a replica's replay is behind the
  *       primary's latest sample (0 for the primary, NaN when unknown);</li>
- *   <li>{@code pgha.statements.routed} by {@code role} ({@code primary}, {@code replica}).</li>
+ *   <li>{@code pgha.statements.routed} by {@code role} ({@code primary}, {@code replica});</li>
+ *   <li>{@code pgha.retries}, {@code pgha.failover.duration} (a timer), {@code pgha.failovers.failed},
+ *       and {@code pgha.commit.resolutions} by {@code result}.</li>
  * </ul>
  * Every meter carries the tag {@code cluster}: the database and hosts, as in the log lines.
  */
@@ -25,9 +29,13 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
 
     private final Counter toPrimary;
     private final Counter toReplica;
+    private final Counter retries;
+    private final MeterRegistry registry;
+    private final Tags cluster;
 
     private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor) {
-        Tags cluster = Tags.of("cluster", monitor.config().clusterKey());
+        this.registry = registry;
+        this.cluster = Tags.of("cluster", monitor.config().clusterKey());
         for (HostSpec host : monitor.config().hosts()) {
             Tags tags = cluster.and("node", host.toString());
             Gauge.builder("pgha.node.role", monitor, m -> role(m, host)).tags(tags)
@@ -41,6 +49,29 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
                 .description("Statements run, by the role of the node that ran them").register(registry);
         toReplica = Counter.builder("pgha.statements.routed").tags(cluster.and("role", "replica"))
                 .description("Statements run, by the role of the node that ran them").register(registry);
+        retries = Counter.builder("pgha.retries").tags(cluster)
+                .description("Statements run again after their node was lost").register(registry);
+        Timer failovers = Timer.builder("pgha.failover.duration").tags(cluster)
+                .description("Time without a usable primary, per completed failover").register(registry);
+        Counter failed = Counter.builder("pgha.failovers.failed").tags(cluster)
+                .description("Failovers with no primary within failoverTimeout").register(registry);
+        monitor.addListener(event -> {
+            if (event.type() == ClusterEvent.Type.FAILOVER_COMPLETED && event.duration() != null) {
+                failovers.record(event.duration());
+            } else if (event.type() == ClusterEvent.Type.FAILOVER_FAILED) {
+                failed.increment();
+            }
+        });
+    }
+
+    @Override
+    public void retried() {
+        retries.increment();
+    }
+
+    @Override
+    public void commitResolved(String result) {
+        registry.counter("pgha.commit.resolutions", cluster.and("result", result)).increment();
     }
 
     /**
