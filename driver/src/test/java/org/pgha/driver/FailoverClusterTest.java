@@ -39,17 +39,8 @@ class FailoverClusterTest {
     void crashOfThePrimaryUnderLoadTwiceInARow(LocalCluster cluster) throws Exception {
         try (Workload load = new Workload(cluster, "crash_ledger")) {
             for (int round = 1; round <= 2; round++) {
-                load.awaitProgress();
-                Node old = cluster.primary();
-                Node sync = cluster.synchronousStandby().orElseThrow();
-                Node other = otherStandby(cluster, sync);
-                cluster.crash(old);
-                Node promoted = cluster.promote(sync);
-                cluster.follow(other, promoted);
-                load.awaitProgress();
-                cluster.rejoin(old);
+                failOver(cluster, load, cluster::crash);
             }
-            load.awaitProgress();
             load.stopAndCheck();
             // Each crash was one failover, seen as events and in the meters.
             assertThat(load.events.stream().filter(e -> e.type() == ClusterEvent.Type.FAILOVER_COMPLETED))
@@ -62,20 +53,14 @@ class FailoverClusterTest {
     @Test
     void aHungPrimaryReleasesItsBlockedThreadsWhichContinueOnTheNewPrimary(LocalCluster cluster) throws Exception {
         try (Workload load = new Workload(cluster, "freeze_ledger")) {
-            load.awaitProgress();
-            Node old = cluster.primary();
-            Node sync = cluster.synchronousStandby().orElseThrow();
-            Node other = otherStandby(cluster, sync);
-            cluster.freeze(old);
-            // Threads are now blocked on the hung primary's sockets; the monitor must find it
-            // DOWN (probeTimeout) and abort them, so that they wait for the new primary instead.
-            Thread.sleep(2_000);
-            Node promoted = cluster.promote(sync);
-            cluster.follow(other, promoted);
-            load.awaitProgress();
-            cluster.crash(old);
-            cluster.rejoin(old);
-            load.awaitProgress();
+            failOver(cluster, load, old -> {
+                cluster.freeze(old);
+                // Threads are now blocked on the hung primary's sockets; the monitor must find it
+                // DOWN (probeTimeout) and abort them, so that they wait for the new primary instead.
+                sleep(2_000);
+                // A hung host is fenced before it rejoins (here: killed, as STONITH would).
+                return () -> cluster.crash(old);
+            });
             load.stopAndCheck();
         }
     }
@@ -89,22 +74,50 @@ class FailoverClusterTest {
     @Test
     void aPlannedSwitchoverUnderLoad(LocalCluster cluster) throws Exception {
         try (Workload load = new Workload(cluster, "switchover_ledger")) {
-            load.awaitProgress();
-            Node old = cluster.primary();
-            Node sync = cluster.synchronousStandby().orElseThrow();
-            Node other = otherStandby(cluster, sync);
-            cluster.stop(old);
-            Node promoted = cluster.promote(sync);
-            cluster.follow(other, promoted);
-            load.awaitProgress();
-            cluster.rejoin(old);
-            load.awaitProgress();
+            failOver(cluster, load, cluster::stop);
             load.stopAndCheck();
         }
     }
 
-    private static Node otherStandby(LocalCluster cluster, Node sync) {
-        return cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+    /** What takes the primary away; it may return what must happen to it before it rejoins. */
+    @FunctionalInterface
+    private interface Fault {
+        Runnable apply(Node primary) throws Exception;
+    }
+
+    private static void failOver(LocalCluster cluster, Workload load, java.util.function.Consumer<Node> fault)
+            throws Exception {
+        failOver(cluster, load, (Fault) old -> {
+            fault.accept(old);
+            return () -> { };
+        });
+    }
+
+    /**
+     * Under load: the fault takes the primary away, the synchronous standby is promoted, the
+     * other standby re-pointed, and the old primary rejoins; the load must progress throughout.
+     */
+    private static void failOver(LocalCluster cluster, Workload load, Fault fault) throws Exception {
+        load.awaitProgress();
+        Node old = cluster.primary();
+        Node sync = cluster.synchronousStandby().orElseThrow();
+        Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+        Runnable beforeRejoin = fault.apply(old);
+        Node promoted = cluster.promote(sync);
+        cluster.follow(other, promoted);
+        load.awaitProgress();
+        beforeRejoin.run();
+        cluster.rejoin(old);
+        load.awaitProgress();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Autocommit writers, transactional writers and readers, each on its own thread. */
