@@ -850,12 +850,18 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public Savepoint setSavepoint() throws SQLException {
-        return physicalFor(true).setSavepoint();
+        Savepoint savepoint = physicalFor(true).setSavepoint();
+        // A savepoint ties the transaction to this physical connection: a later failure must
+        // not be retried as if the transaction had just begun.
+        transactionStatements++;
+        return savepoint;
     }
 
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
-        return physicalFor(true).setSavepoint(name);
+        Savepoint savepoint = physicalFor(true).setSavepoint(name);
+        transactionStatements++;
+        return savepoint;
     }
 
     @Override
