@@ -110,6 +110,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
      */
     Connection physicalFor(boolean execute) throws SQLException {
         checkOpen();
+        if (physical != null && physical.isClosed()) {
+            abandonClosedPhysical();
+        }
         if (physical == null || !transactionActive) {
             route();
         }
@@ -312,6 +315,22 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
         transactionActive = false;
         writePending = false;
+    }
+
+    /**
+     * The monitor aborted this physical connection (its node went DOWN) while the connection
+     * was idle: drop it before anything is sent, so the next statement goes to a usable node
+     * with no doubt about its outcome. A transaction that had done work there is lost.
+     */
+    private void abandonClosedPhysical() throws SQLException {
+        boolean lostWork = transactionActive && transactionStatements > 0;
+        HostSpec lost = dropLostNode();
+        if (lostWork) {
+            transactionEnded(false);
+            throw new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction"
+                    + " (its node went down); nothing of it was committed: run the transaction again", null);
+        }
+        transactionActive = false;
     }
 
     /** Drops the physical connection of a node that failed and avoids that node until it is vouched for again. */
