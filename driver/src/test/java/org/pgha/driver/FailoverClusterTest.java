@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.pgha.testkit.FaultProxy;
 import org.pgha.testkit.Ledger;
 import org.pgha.testkit.LedgerReport;
 import org.pgha.testkit.LocalCluster;
@@ -76,6 +77,34 @@ class FailoverClusterTest {
         try (Workload load = new Workload(cluster, "switchover_ledger")) {
             failOver(cluster, load, cluster::stop);
             load.stopAndCheck();
+        }
+    }
+
+    /**
+     * The primary's network link fails while the primary itself stays well: a black hole (a
+     * hung link), then resets, then cut connections. No promotion: pgha finds the primary again
+     * behind its link, and nothing is lost or doubled.
+     */
+    @Test
+    void aBlackHoleAndResetsOnThePrimarysLink(LocalCluster cluster) throws Exception {
+        Node primary = cluster.primary();
+        try (FaultProxy link = FaultProxy.start(primary.host(), primary.port())) {
+            StringBuilder hosts = new StringBuilder(link.host() + ":" + link.port());
+            cluster.standbys().forEach(s -> hosts.append(',').append(s.hostAndPort()));
+            try (Workload load = new Workload(cluster, "link_ledger", hosts.toString())) {
+                load.awaitProgress();
+                link.blackHole();
+                Thread.sleep(2_500);
+                link.pass();
+                load.awaitProgress();
+                link.reset();
+                Thread.sleep(500);
+                link.pass();
+                load.awaitProgress();
+                link.cutExisting();
+                load.awaitProgress();
+                load.stopAndCheck();
+            }
         }
     }
 
@@ -137,12 +166,19 @@ class FailoverClusterTest {
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         Workload(LocalCluster cluster, String table) throws SQLException {
+            this(cluster, table, cluster.hosts());
+        }
+
+        Workload(LocalCluster cluster, String table, String hosts) throws SQLException {
             this.cluster = cluster;
             this.ledger = new Ledger(table);
             try (Connection c = cluster.connect(cluster.primary())) {
                 ledger.createTable(c);
             }
-            ds = DataSources.of(cluster, "probeInterval=200ms&failoverTimeout=60s");
+            ds = new PghaDataSource();
+            ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=200ms&failoverTimeout=60s");
+            ds.setUser(cluster.user());
+            ds.setPassword(cluster.password());
             ds.addClusterEventListener(events::add);
             ds.setMetricRegistry(registry);
             for (int i = 0; i < 2; i++) {
