@@ -52,16 +52,18 @@ class FailoverClusterTest {
     }
 
     @Test
-    void aHungPrimaryReleasesItsBlockedThreadsWhichContinueOnTheNewPrimary(LocalCluster cluster) throws Exception {
+    void aHungPrimaryTwiceInARowReleasesItsBlockedThreadsWhichContinueOnTheNewPrimary(LocalCluster cluster) throws Exception {
         try (Workload load = new Workload(cluster, "freeze_ledger")) {
-            failOver(cluster, load, old -> {
-                cluster.freeze(old);
-                // Threads are now blocked on the hung primary's sockets; the monitor must find it
-                // DOWN (probeTimeout) and abort them, so that they wait for the new primary instead.
-                sleep(2_000);
-                // A hung host is fenced before it rejoins (here: killed, as STONITH would).
-                return () -> cluster.crash(old);
-            });
+            for (int round = 1; round <= 2; round++) {
+                failOver(cluster, load, old -> {
+                    cluster.freeze(old);
+                    // Threads are now blocked on the hung primary's sockets; the monitor must find it
+                    // DOWN (probeTimeout) and abort them, so that they wait for the new primary instead.
+                    sleep(2_000);
+                    // A hung host is fenced before it rejoins (here: killed, as STONITH would).
+                    return () -> cluster.crash(old);
+                });
+            }
             load.stopAndCheck();
         }
     }
@@ -73,9 +75,11 @@ class FailoverClusterTest {
      * answer.
      */
     @Test
-    void aPlannedSwitchoverUnderLoad(LocalCluster cluster) throws Exception {
+    void aPlannedSwitchoverUnderLoadTwiceInARow(LocalCluster cluster) throws Exception {
         try (Workload load = new Workload(cluster, "switchover_ledger")) {
-            failOver(cluster, load, cluster::stop);
+            for (int round = 1; round <= 2; round++) {
+                failOver(cluster, load, cluster::stop);
+            }
             load.stopAndCheck();
         }
     }
