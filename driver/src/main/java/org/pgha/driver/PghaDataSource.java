@@ -128,6 +128,11 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.FAILOVER_TIMEOUT.propertyName(), duration);
     }
 
+    /** See {@link PghaProperty#EXACTLY_ONCE_AUTOCOMMIT}. */
+    public void setExactlyOnceAutocommit(boolean enabled) {
+        setProperty(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT.propertyName(), Boolean.toString(enabled));
+    }
+
     /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
     public void setExceptionOverride(PghaExceptionOverride override) {
         checkNotStarted();

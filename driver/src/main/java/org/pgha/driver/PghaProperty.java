@@ -79,7 +79,11 @@ public enum PghaProperty {
             "The number of failed probes in a row that marks a node DOWN."),
     FAILOVER_TIMEOUT("failoverTimeout", Rule.duration(), "60s",
             "How long a statement that lost its node, or found no primary, waits for a usable one before it fails"
-                    + " with SQLState 08R04. The default covers Patroni's default leader lease of 30 s.");
+                    + " with SQLState 08R04. The default covers Patroni's default leader lease of 30 s."),
+    EXACTLY_ONCE_AUTOCOMMIT("exactlyOnceAutocommit", Rule.bool(), "false",
+            "Runs each autocommit write in a transaction of its own whose outcome pgha can look up after a failover,"
+                    + " so that it commits exactly once and is run again only when it surely did not commit. Costs two"
+                    + " more round trips per autocommit write.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;

@@ -112,6 +112,22 @@ class FailoverClusterTest {
         }
     }
 
+    /**
+     * With exactlyOnceAutocommit, an autocommit write lost in a crash is looked up and run again
+     * only if it surely did not commit: the autocommit writers see no exception at all, and the
+     * ledger has every one of their writes exactly once.
+     */
+    @Test
+    void exactlyOnceAutocommitWritesSeeNoErrorThroughTwoCrashes(LocalCluster cluster) throws Exception {
+        try (Workload load = new Workload(cluster, "once_ledger", cluster.hosts(), "&exactlyOnceAutocommit=true")) {
+            for (int round = 1; round <= 2; round++) {
+                failOver(cluster, load, cluster::crash);
+            }
+            load.stopAndCheck();
+            assertThat(load.autocommitOutcomes).as("exceptions the autocommit writers saw").isEmpty();
+        }
+    }
+
     /** What takes the primary away; it may return what must happen to it before it rejoins. */
     @FunctionalInterface
     private interface Fault {
@@ -163,6 +179,8 @@ class FailoverClusterTest {
         private final AtomicLong reads = new AtomicLong();
         private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
         private final ConcurrentLinkedQueue<String> documented = new ConcurrentLinkedQueue<>();
+        /** What the autocommit writers saw, apart. */
+        final ConcurrentLinkedQueue<String> autocommitOutcomes = new ConcurrentLinkedQueue<>();
         private final ExecutorService pool = Executors.newFixedThreadPool(5);
         private final List<Future<?>> tasks = new ArrayList<>();
         final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
@@ -174,13 +192,17 @@ class FailoverClusterTest {
         }
 
         Workload(LocalCluster cluster, String table, String hosts) throws SQLException {
+            this(cluster, table, hosts, "");
+        }
+
+        Workload(LocalCluster cluster, String table, String hosts, String parameters) throws SQLException {
             this.cluster = cluster;
             this.ledger = new Ledger(table);
             try (Connection c = cluster.connect(cluster.primary())) {
                 ledger.createTable(c);
             }
             ds = new PghaDataSource();
-            ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=200ms&failoverTimeout=60s");
+            ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=200ms&failoverTimeout=60s" + parameters);
             ds.setUser(cluster.user());
             ds.setPassword(cluster.password());
             ds.addClusterEventListener(events::add);
@@ -207,6 +229,7 @@ class FailoverClusterTest {
                     } catch (OutcomeUnknownException e) {
                         ledger.unknown(id);
                         documented.add(e.getSQLState());
+                        autocommitOutcomes.add(e.getSQLState());
                     }
                 }
             } catch (Throwable t) {
@@ -288,7 +311,10 @@ class FailoverClusterTest {
                 assertThat(report.isClean()).as(report.summary()).isTrue();
                 assertThat(report.acknowledged()).isGreaterThan(200);
             }
-            System.out.println(ledger.table() + ": " + report(documented) + " documented exceptions seen by writers");
+            System.out.println(ledger.table() + ": " + report(documented) + " documented exceptions seen by writers; "
+                    + registry.find("pgha.commit.resolutions").counters().stream()
+                            .map(c -> c.getId().getTag("result") + "=" + (long) c.count()).toList()
+                    + " commit resolutions, " + (long) registry.get("pgha.retries").counter().count() + " retries");
             assertThat(documented).as("exceptions the writers saw").allMatch(
                     state -> state.equals(PghaSqlState.OUTCOME_UNKNOWN) || state.equals(PghaSqlState.TRANSACTION_ROLLED_BACK));
         }

@@ -103,7 +103,8 @@ class PghaPropertyTest {
                         "probeInterval DURATION 500ms",
                         "probeTimeout DURATION 1s",
                         "failureThreshold INTEGER 2",
-                        "failoverTimeout DURATION 60s");
+                        "failoverTimeout DURATION 60s",
+                        "exactlyOnceAutocommit BOOLEAN false");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
     }

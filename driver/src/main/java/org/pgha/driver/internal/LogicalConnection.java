@@ -60,6 +60,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private final ClusterAccess access;
     private final Runnable onClose;
     private final boolean readYourWrites;
+    private final boolean exactlyOnceAutocommit;
 
     private boolean autoCommit = true;
     private boolean readOnly;
@@ -91,6 +92,62 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private volatile boolean closed;
     private final Set<Statement> openStatements = Collections.newSetFromMap(new IdentityHashMap<>());
 
+    /** One autocommit write, run inside a transaction by {@link #exactlyOnce(Write)}. */
+    @FunctionalInterface
+    interface Write<R> {
+        R run() throws SQLException;
+    }
+
+    /** Whether the next statement is an autocommit write to run exactly once. */
+    boolean exactlyOnce() {
+        return exactlyOnceAutocommit && autoCommit && !readOnly;
+    }
+
+    /**
+     * Runs an autocommit write in a transaction of its own, committed through {@link #commit()},
+     * which finds out after a failover whether it committed: if it surely did not, it runs again
+     * (up to {@link #MAX_ATTEMPTS} times); only an outcome that cannot be found out is
+     * {@link OutcomeUnknownException}.
+     */
+    <R> R exactlyOnce(Write<R> write) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            autoCommit = false;
+            boolean done = false;
+            try {
+                if (physical != null) {
+                    physical.setAutoCommit(false);
+                }
+                R result = write.run();
+                commit();
+                done = true;
+                return result;
+            } catch (TransactionRolledBackException e) {
+                done = true;
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                access.metrics().retried();
+            } finally {
+                if (!done && physical != null && transactionActive) {
+                    try {
+                        physical.rollback();
+                    } catch (SQLException ignored) {
+                        // the statement's own failure is what the application sees
+                    }
+                }
+                transactionEnded(false);
+                autoCommit = true;
+                if (physical != null) {
+                    try {
+                        physical.setAutoCommit(true);
+                    } catch (SQLException ignored) {
+                        // the next statement finds out
+                    }
+                }
+            }
+        }
+    }
+
     /** How often one statement runs before a failure is final. */
     static final int MAX_ATTEMPTS = 3;
 
@@ -98,6 +155,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         this.access = access;
         this.onClose = onClose;
         this.readYourWrites = access.config().readYourWrites();
+        this.exactlyOnceAutocommit = access.config().exactlyOnceAutocommit();
     }
 
     // ------------------------------------------------------------------ routing

@@ -149,6 +149,13 @@ class LogicalStatement implements Statement {
      * looked at.
      */
     final <R> R execute(Execution<R> execution) throws SQLException {
+        if (connection.exactlyOnce()) {
+            return connection.exactlyOnce(() -> executeOnce(execution));
+        }
+        return executeOnce(execution);
+    }
+
+    private <R> R executeOnce(Execution<R> execution) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Statement s = target();
             try {

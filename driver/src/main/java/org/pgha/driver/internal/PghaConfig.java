@@ -80,6 +80,7 @@ public final class PghaConfig {
     private final Duration probeTimeout;
     private final int failureThreshold;
     private final Duration failoverTimeout;
+    private final boolean exactlyOnceAutocommit;
 
     private PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {
@@ -99,6 +100,7 @@ public final class PghaConfig {
         this.probeTimeout = (Duration) values.get(PghaProperty.PROBE_TIMEOUT);
         this.failureThreshold = (Integer) values.get(PghaProperty.FAILURE_THRESHOLD);
         this.failoverTimeout = (Duration) values.get(PghaProperty.FAILOVER_TIMEOUT);
+        this.exactlyOnceAutocommit = (Boolean) values.get(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT);
     }
 
     /** True iff this is a pgha URL, that is, it starts with {@code jdbc:pgha:}; null is not one. */
@@ -245,6 +247,11 @@ public final class PghaConfig {
     /** {@link PghaProperty#FAILOVER_TIMEOUT}. */
     public Duration failoverTimeout() {
         return failoverTimeout;
+    }
+
+    /** {@link PghaProperty#EXACTLY_ONCE_AUTOCOMMIT}. */
+    public boolean exactlyOnceAutocommit() {
+        return exactlyOnceAutocommit;
     }
 
     /** {@link PghaProperty#FAILURE_THRESHOLD}. */

@@ -69,7 +69,8 @@ class PghaConfigTest {
                 property(PghaProperty.PROBE_INTERVAL, "250ms", PghaConfig::probeInterval, Duration.ofMillis(250)),
                 property(PghaProperty.PROBE_TIMEOUT, "3000", PghaConfig::probeTimeout, Duration.ofSeconds(3)),
                 property(PghaProperty.FAILURE_THRESHOLD, "5", PghaConfig::failureThreshold, 5),
-                property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)));
+                property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)),
+                property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
