@@ -559,13 +559,6 @@ public final class ClusterMonitor implements AutoCloseable {
         }
     }
 
-    /** The failover state, for tests and diagnostics. */
-    FailoverTracker.State failoverState() {
-        synchronized (publishLock) {
-            return failover.state();
-        }
-    }
-
     private ClusterEvent event(ClusterEvent.Type type, HostSpec host, String detail) {
         return new ClusterEvent(type, host.toString(), detail, wallClock.instant());
     }

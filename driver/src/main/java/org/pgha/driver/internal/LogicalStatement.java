@@ -479,7 +479,6 @@ class LogicalStatement implements Statement {
             return;
         }
         closed = true;
-        connection.statementClosed(this);
         closeQuietly(physical);
     }
 
