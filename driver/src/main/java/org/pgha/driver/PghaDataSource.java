@@ -133,6 +133,16 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT.propertyName(), Boolean.toString(enabled));
     }
 
+    /** See {@link PghaProperty#TRANSACTION_REPLAY}. */
+    public void setTransactionReplay(boolean enabled) {
+        setProperty(PghaProperty.TRANSACTION_REPLAY.propertyName(), Boolean.toString(enabled));
+    }
+
+    /** See {@link PghaProperty#TRANSACTION_REPLAY_LIMIT}. */
+    public void setTransactionReplayLimit(int executions) {
+        setProperty(PghaProperty.TRANSACTION_REPLAY_LIMIT.propertyName(), Integer.toString(executions));
+    }
+
     /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
     public void setExceptionOverride(PghaExceptionOverride override) {
         checkNotStarted();

@@ -83,7 +83,17 @@ public enum PghaProperty {
     EXACTLY_ONCE_AUTOCOMMIT("exactlyOnceAutocommit", Rule.bool(), "false",
             "Runs each autocommit write in a transaction of its own whose outcome pgha can look up after a failover,"
                     + " so that it commits exactly once and is run again only when it surely did not commit. Costs two"
-                    + " more round trips per autocommit write.");
+                    + " more round trips per autocommit write."),
+    TRANSACTION_REPLAY("transactionReplay", Rule.bool(), "true",
+            "If a transaction loses its node before its COMMIT succeeded, its statements are run again with their"
+                    + " parameters on the new primary (or another replica, for a read-only transaction), and every"
+                    + " result the application already read is checked against the replayed one: if all match, the"
+                    + " transaction goes on as if nothing happened; otherwise it is rolled back with SQLState 40R01."
+                    + " If false, a lost transaction always ends with 40R01."),
+    TRANSACTION_REPLAY_LIMIT("transactionReplayLimit", Rule.intAtLeast(0), "1000",
+            "The most statement executions (a batch counts each of its entries) a transaction may have for it to be"
+                    + " replayable. A longer transaction stops recording, frees what it recorded, and is rolled back"
+                    + " with SQLState 40R01 if it loses its node.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;

@@ -37,18 +37,24 @@ class CommitOutcomeClusterTest {
     void proxyThePrimary(LocalCluster cluster) throws SQLException {
         Node primary = cluster.primary();
         proxy = FaultProxy.start(primary.host(), primary.port());
+        ds = dataSource(cluster, "");
+        try (Connection c = cluster.connect(primary); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS outcome (id bigint)");
+        }
+    }
+
+    /** A data source reaching the primary through the proxy. */
+    private PghaDataSource dataSource(LocalCluster cluster, String parameters) {
         StringBuilder hosts = new StringBuilder(proxy.host() + ":" + proxy.port());
         for (Node standby : cluster.standbys()) {
             hosts.append(',').append(standby.hostAndPort());
         }
-        ds = new PghaDataSource();
-        ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=100ms&probeTimeout=1s");
-        ds.setUser(cluster.user());
-        ds.setPassword(cluster.password());
-        ds.addClusterEventListener(events::add);
-        try (Connection c = cluster.connect(primary); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS outcome (id bigint)");
-        }
+        PghaDataSource source = new PghaDataSource();
+        source.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?probeInterval=100ms&probeTimeout=1s" + parameters);
+        source.setUser(cluster.user());
+        source.setPassword(cluster.password());
+        source.addClusterEventListener(events::add);
+        return source;
     }
 
     @AfterEach
@@ -89,31 +95,53 @@ class CommitOutcomeClusterTest {
     }
 
     @Test
-    void aCommitThatNeverReachedTheServerIsReportedRolledBack(LocalCluster cluster) throws Exception {
+    void aCommitThatNeverReachedTheServerIsReplayedAndCommittedOnce(LocalCluster cluster) throws Exception {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             insert(c, 2);
-            proxy.blackHole();
-            CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
-                try {
-                    c.commit();
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            // The monitor finds the node hung (its probe times out), aborts the connection,
-            // and the commit gives its verdict once the node answers again.
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                    .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
-            proxy.pass();
+            CompletableFuture<Void> commit = commitInABlackHole(c);
+            // Found not committed, the transaction was replayed on the node and committed there.
+            commit.get(60, TimeUnit.SECONDS);
+            assertThat(count(cluster, 2)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void withoutReplayACommitThatNeverReachedTheServerIsReportedRolledBack(LocalCluster cluster) throws Exception {
+        ds.close();
+        ds = dataSource(cluster, "&transactionReplay=false");
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            insert(c, 4);
+            CompletableFuture<Void> commit = commitInABlackHole(c);
             assertThatThrownBy(() -> commit.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
                     .satisfies(e -> assertThat(e.getCause().getCause()).isInstanceOf(TransactionRolledBackException.class));
-            assertThat(count(cluster, 2)).isZero();
+            assertThat(count(cluster, 4)).isZero();
             // The connection goes on.
-            insert(c, 3);
+            insert(c, 5);
             c.commit();
-            assertThat(count(cluster, 3)).isEqualTo(1);
+            assertThat(count(cluster, 5)).isEqualTo(1);
         }
+    }
+
+    /**
+     * Commits while the link to the primary is a black hole: the COMMIT never arrives. The
+     * monitor finds the node hung (its probe times out) and aborts the connection; the link
+     * comes back, and the commit gives its verdict.
+     */
+    private CompletableFuture<Void> commitInABlackHole(Connection c) {
+        proxy.blackHole();
+        CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+            try {
+                c.commit();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
+        proxy.pass();
+        return commit;
     }
 
     private static void insert(Connection c, long id) throws SQLException {

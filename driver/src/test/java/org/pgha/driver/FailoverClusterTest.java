@@ -70,17 +70,19 @@ class FailoverClusterTest {
 
     /**
      * A planned switchover: the primary shuts down cleanly (as Patroni does it, a fast
-     * shutdown that ends every session), the synchronous standby is promoted. Readers see no
-     * error; a write in flight at the shutdown gets its documented exception, never a wrong
-     * answer.
+     * shutdown that ends every session), the synchronous standby is promoted. With
+     * exactlyOnceAutocommit (and transaction replay, on by default) no client sees any error:
+     * the autocommit writes and transactions in flight at the shutdown are looked up or
+     * replayed on the new primary.
      */
     @Test
-    void aPlannedSwitchoverUnderLoadTwiceInARow(LocalCluster cluster) throws Exception {
-        try (Workload load = new Workload(cluster, "switchover_ledger")) {
+    void aPlannedSwitchoverUnderLoadTwiceInARowWithNoError(LocalCluster cluster) throws Exception {
+        try (Workload load = new Workload(cluster, "switchover_ledger", cluster.hosts(), "&exactlyOnceAutocommit=true")) {
             for (int round = 1; round <= 2; round++) {
                 failOver(cluster, load, cluster::stop);
             }
             load.stopAndCheck();
+            assertThat(load.autocommitOutcomes).as("exceptions the autocommit writers saw").isEmpty();
         }
     }
 
@@ -181,6 +183,8 @@ class FailoverClusterTest {
         private final ConcurrentLinkedQueue<String> documented = new ConcurrentLinkedQueue<>();
         /** What the autocommit writers saw, apart. */
         final ConcurrentLinkedQueue<String> autocommitOutcomes = new ConcurrentLinkedQueue<>();
+        /** What the transactional writers saw, apart: nothing, with transaction replay on. */
+        final ConcurrentLinkedQueue<String> transactionOutcomes = new ConcurrentLinkedQueue<>();
         private final ExecutorService pool = Executors.newFixedThreadPool(5);
         private final List<Future<?>> tasks = new ArrayList<>();
         final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
@@ -244,7 +248,14 @@ class FailoverClusterTest {
                 while (running.get()) {
                     long first = ledger.newId();
                     long second = ledger.newId();
-                    try (PreparedStatement insert = c.prepareStatement(ledger.insertSql())) {
+                    try (PreparedStatement insert = c.prepareStatement(ledger.insertSql());
+                         PreparedStatement exists = c.prepareStatement("SELECT count(*) FROM " + ledger.table() + " WHERE id = ?")) {
+                        // A read before the writes: a replay must find it the same.
+                        exists.setLong(1, first);
+                        try (ResultSet rs = exists.executeQuery()) {
+                            rs.next();
+                            assertThat(rs.getLong(1)).isZero();
+                        }
                         for (long id : new long[] {first, second}) {
                             insert.setLong(1, id);
                             insert.setString(2, "transaction");
@@ -258,10 +269,12 @@ class FailoverClusterTest {
                         ledger.failed(first);
                         ledger.failed(second);
                         documented.add(e.getSQLState());
+                        transactionOutcomes.add(e.getSQLState() + ": " + e.getMessage());
                     } catch (OutcomeUnknownException e) {
                         ledger.unknown(first);
                         ledger.unknown(second);
                         documented.add(e.getSQLState());
+                        transactionOutcomes.add(e.getSQLState() + ": " + e.getMessage());
                     }
                 }
             } catch (Throwable t) {
@@ -314,7 +327,10 @@ class FailoverClusterTest {
             System.out.println(ledger.table() + ": " + report(documented) + " documented exceptions seen by writers; "
                     + registry.find("pgha.commit.resolutions").counters().stream()
                             .map(c -> c.getId().getTag("result") + "=" + (long) c.count()).toList()
-                    + " commit resolutions, " + (long) registry.get("pgha.retries").counter().count() + " retries");
+                    + " commit resolutions, " + registry.find("pgha.transaction.replays").counters().stream()
+                            .map(c -> c.getId().getTag("result") + "=" + (long) c.count()).toList()
+                    + " replays, " + (long) registry.get("pgha.retries").counter().count() + " retries");
+            assertThat(transactionOutcomes).as("exceptions the transactional writers saw").isEmpty();
             assertThat(documented).as("exceptions the writers saw").allMatch(
                     state -> state.equals(PghaSqlState.OUTCOME_UNKNOWN) || state.equals(PghaSqlState.TRANSACTION_ROLLED_BACK));
         }

@@ -104,7 +104,9 @@ class PghaPropertyTest {
                         "probeTimeout DURATION 1s",
                         "failureThreshold INTEGER 2",
                         "failoverTimeout DURATION 60s",
-                        "exactlyOnceAutocommit BOOLEAN false");
+                        "exactlyOnceAutocommit BOOLEAN false",
+                        "transactionReplay BOOLEAN true",
+                        "transactionReplayLimit INTEGER 1000");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
     }

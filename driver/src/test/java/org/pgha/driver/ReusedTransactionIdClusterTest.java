@@ -41,7 +41,9 @@ class ReusedTransactionIdClusterTest {
         try (FaultProxy toSync = FaultProxy.start(sync.host(), sync.port())) {
             PghaDataSource ds = new PghaDataSource();
             ds.setUrl("jdbc:pgha://" + primary.hostAndPort() + "," + toSync.host() + ":" + toSync.port() + ","
-                    + async.hostAndPort() + "/" + cluster.database() + "?probeInterval=100ms");
+                    + async.hostAndPort() + "/" + cluster.database() + "?probeInterval=100ms"
+                    // Without replay, what the application sees is the commit's resolution alone.
+                    + "&transactionReplay=false");
             ds.setUser(cluster.user());
             ds.setPassword(cluster.password());
             try (ds; Connection c = ds.getConnection()) {

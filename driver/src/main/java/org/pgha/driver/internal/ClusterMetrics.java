@@ -20,4 +20,11 @@ public interface ClusterMetrics {
     /** A commit whose answer was lost was resolved: {@code committed}, {@code rolled_back} or {@code unknown}. */
     default void commitResolved(String result) {
     }
+
+    /**
+     * A transaction that lost its node was replayed, or not: {@code replayed},
+     * {@code mismatch}, {@code not_replayable} or {@code failed}.
+     */
+    default void replayed(String result) {
+    }
 }

@@ -58,6 +58,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private final Runnable onClose;
     private final boolean readYourWrites;
     private final boolean exactlyOnceAutocommit;
+    /** The current transaction's statements, to replay it elsewhere; null when {@code transactionReplay} is off. */
+    private final Journal journal;
 
     private boolean autoCommit = true;
     private boolean readOnly;
@@ -74,6 +76,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private NodeState node;
     private RoutingIntent boundIntent;
     private boolean physicalReadOnly;
+    /** The application unwrapped the physical connection: what it does there is not in the journal. */
+    private boolean exposed;
     /** Autocommit is off and a statement ran since the last commit or rollback. */
     private boolean transactionActive;
     /** A statement ran on the primary in the current transaction. */
@@ -152,6 +156,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         this.onClose = onClose;
         this.readYourWrites = access.config().readYourWrites();
         this.exactlyOnceAutocommit = access.config().exactlyOnceAutocommit();
+        this.journal = access.config().transactionReplay() ? new Journal(access.config().transactionReplayLimit()) : null;
     }
 
     // ------------------------------------------------------------------ routing
@@ -173,6 +178,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (execute && !autoCommit && !transactionActive) {
             transactionActive = true;
             transactionStatements = 0;
+            if (exposed) {
+                notReplayable("the application unwrapped the physical connection");
+            }
         }
         return physical;
     }
@@ -256,6 +264,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return e;
         }
         releasePhysical();
+        exposed = false;
         physical = fresh;
         node = target;
         boundIntent = intent;
@@ -380,12 +389,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private void abandonClosedPhysical() throws SQLException {
         boolean lostWork = transactionActive && transactionStatements > 0;
         HostSpec lost = dropLostNode();
-        if (lostWork) {
-            transactionEnded(false);
-            throw new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction"
-                    + " (its node went down); nothing of it was committed: run the transaction again", null);
-        }
         transactionActive = false;
+        if (lostWork) {
+            replay(lost, new SQLException("The connection to " + lost + " was closed: its node went down", "08006"));
+        }
     }
 
     /** Drops the physical connection of a node that failed and avoids that node until it is vouched for again. */
@@ -424,6 +431,95 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
+    /** Called by the journal after each execution it replayed. */
+    void replayed() {
+        transactionStatements++;
+        if (boundIntent == RoutingIntent.WRITE && !readOnly) {
+            writePending = true;
+        }
+    }
+
+    /**
+     * Records a statement's execution in the journal when the transaction can be replayed, and
+     * returns the result as the application gets it.
+     */
+    <R> R record(LogicalStatement statement, LogicalStatement.Execution<R> execution, R result, Statement physicalStatement)
+            throws SQLException {
+        if (journal != null && !autoCommit) {
+            return journal.record(statement, execution, result, physicalStatement);
+        }
+        return statement.unrecorded(result);
+    }
+
+    /** Something that cannot be replayed happened in the current transaction. */
+    void notReplayable(String why) {
+        if (journal != null && !autoCommit && transactionActive) {
+            journal.stop(why);
+        }
+    }
+
+    /**
+     * The transaction lost its node before its COMMIT succeeded, and nothing of it was
+     * committed: runs it again from its journal on a usable node (waiting for one up to
+     * {@code failoverTimeout}), so that it goes on there. Returns when the replayed transaction
+     * gave every result the application saw; otherwise rolls back and throws
+     * {@link TransactionRolledBackException}.
+     */
+    private void replay(HostSpec lost, SQLException failure) throws SQLException {
+        String why = journal == null ? "transactionReplay is off" : journal.notReplayable();
+        if (why != null) {
+            transactionEnded(false);
+            access.metrics().replayed("not_replayable");
+            throw new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction and"
+                    + " the transaction cannot be replayed (" + why + "); nothing of it was committed: run it again ("
+                    + failure.getMessage() + ")", failure);
+        }
+        long deadline = access.monitor().nanoTime() + access.config().failoverTimeout().toNanos();
+        for (int attempt = 1; ; attempt++) {
+            transactionActive = false;
+            try {
+                Connection c = physicalFor(true);
+                journal.replay(this, c);
+                access.metrics().replayed("replayed");
+                return;
+            } catch (Journal.Mismatch m) {
+                rollbackQuietly();
+                transactionEnded(false);
+                access.metrics().replayed("mismatch");
+                throw new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction,"
+                        + " and replaying it on " + node.host() + " did not give what the application had read: "
+                        + m.getMessage() + ". Nothing of it was committed: run it again", failure);
+            } catch (SQLException e) {
+                FailureVerdict verdict = access.classifier().classify(e, true);
+                boolean nodeLost = verdict == FailureVerdict.NODE_LOST || verdict == FailureVerdict.NOT_WRITABLE;
+                if (nodeLost && physical != null) {
+                    dropLostNode();
+                }
+                if (!nodeLost || e instanceof FailoverTimeoutException || attempt >= MAX_ATTEMPTS
+                        || access.monitor().nanoTime() - deadline >= 0) {
+                    rollbackQuietly();
+                    transactionEnded(false);
+                    access.metrics().replayed("failed");
+                    TransactionRolledBackException rolledBack = new TransactionRolledBackException("The connection to "
+                            + lost + " was lost inside a transaction, and replaying it failed (" + e.getMessage()
+                            + "); nothing of it was committed: run it again", failure);
+                    rolledBack.addSuppressed(e);
+                    throw rolledBack;
+                }
+            }
+        }
+    }
+
+    private void rollbackQuietly() {
+        if (physical != null) {
+            try {
+                physical.rollback();
+            } catch (SQLException ignored) {
+                // the transaction ends with the connection anyway
+            }
+        }
+    }
+
     private void transactionEnded(boolean committed) {
         if (committed && writePending) {
             lastWriteAckNanos = access.monitor().nanoTime();
@@ -432,6 +528,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
             sessionCommands.addAll(transactionCommands);
         }
         transactionCommands = null;
+        if (journal != null) {
+            journal.clear();
+        }
         writePending = false;
         transactionActive = false;
         transactionStatements = 0;
@@ -470,14 +569,26 @@ public final class LogicalConnection implements Connection, PghaConnection {
         boolean believedPrimary = boundIntent == RoutingIntent.WRITE && !readOnly;
         FailureVerdict verdict = access.classifier().classify(failure, believedPrimary);
         if (verdict == FailureVerdict.APPLICATION || verdict == FailureVerdict.AUTHENTICATION || physical == null) {
+            notReplayable("the application saw an error (SQLState " + failure.getSQLState() + ")");
             return failure;
         }
         HostSpec lost = dropLostNode();
         boolean firstOfTransaction = autoCommit || transactionStatements == 0;
         if (!firstOfTransaction) {
-            transactionEnded(false);
-            return new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction;"
-                    + " nothing of it was committed: run the transaction again (" + failure.getMessage() + ")", failure);
+            if (attempt >= MAX_ATTEMPTS) {
+                transactionEnded(false);
+                return new TransactionRolledBackException("The connection to " + lost + " was lost inside a transaction"
+                        + " again and again; nothing of it was committed: run it again (" + failure.getMessage() + ")",
+                        failure);
+            }
+            try {
+                replay(lost, failure);
+            } catch (SQLException e) {
+                return e;
+            }
+            // The transaction is back as it was: the statement that failed runs again in it.
+            access.metrics().retried();
+            return null;
         }
         transactionActive = false;
         if (attempt >= MAX_ATTEMPTS) {
@@ -642,6 +753,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
                             physicalFor(true);
                             Object result = method.invoke(physicalCall, args);
                             executed();
+                            notReplayable("it ran a callable statement");
                             return result;
                         }
                         return method.invoke(physicalCall, args);
@@ -686,8 +798,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     /**
      * Commits. A read-write transaction first reads its transaction id (one round trip), so
      * that if the node is lost during the COMMIT, the new primary can say whether it committed:
-     * committed returns normally, not committed throws {@link TransactionRolledBackException},
-     * and only an answer that cannot be had throws {@link OutcomeUnknownException}.
+     * committed returns normally; surely not committed replays the transaction there and
+     * commits it again (or throws {@link TransactionRolledBackException} when it cannot be
+     * replayed); only an answer that cannot be had throws {@link OutcomeUnknownException}.
      */
     @Override
     public void commit() throws SQLException {
@@ -702,49 +815,68 @@ public final class LogicalConnection implements Connection, PghaConnection {
             transactionEnded(true);
             return;
         }
-        String xid = null;
-        long insertLsn = -1;
-        NodeState ranOn = node;
-        if (writePending) {
-            try (Statement s = physical.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text")) {
-                rs.next();
-                xid = rs.getString(1);
-                insertLsn = Lsn.parse(rs.getString(2));
+        for (int attempt = 1; ; attempt++) {
+            String xid = null;
+            long insertLsn = -1;
+            NodeState ranOn = node;
+            if (writePending) {
+                try (Statement s = physical.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text")) {
+                    rs.next();
+                    xid = rs.getString(1);
+                    insertLsn = Lsn.parse(rs.getString(2));
+                } catch (SQLException e) {
+                    // Nothing was committed: the COMMIT was not sent.
+                    replayAfterLoss(e, attempt);
+                    continue;
+                }
+            }
+            try {
+                physical.commit();
             } catch (SQLException e) {
-                throw lostBeforeCommit(e);
+                FailureVerdict verdict = access.classifier().classify(e, true);
+                if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
+                    transactionEnded(false);
+                    throw failed(e);
+                }
+                HostSpec lost = dropLostNode();
+                if (xid == null) {
+                    // No transaction id was assigned: the transaction wrote nothing, so there was
+                    // nothing to lose.
+                    transactionEnded(false);
+                    return;
+                }
+                if (resolveCommit(new CommitInDoubt(xid, insertLsn, ranOn.host(), ranOn.timeline()), lost, e)) {
+                    transactionEnded(true);
+                    return;
+                }
+                if (attempt >= MAX_ATTEMPTS) {
+                    transactionEnded(false);
+                    throw new TransactionRolledBackException("The connection to " + lost + " was lost during COMMIT,"
+                            + " and transaction " + xid + " did not commit on the primary " + node.host()
+                            + ": nothing of it was committed; run it again (" + e.getMessage() + ")", e);
+                }
+                replay(lost, e);
+                continue;
             }
-        }
-        try {
-            physical.commit();
-        } catch (SQLException e) {
-            FailureVerdict verdict = access.classifier().classify(e, true);
-            if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
-                transactionEnded(false);
-                throw failed(e);
-            }
-            HostSpec lost = dropLostNode();
-            if (xid == null) {
-                // No transaction id was assigned: the transaction wrote nothing, so there was
-                // nothing to lose.
-                transactionEnded(false);
-                return;
-            }
-            resolveCommit(new CommitInDoubt(xid, insertLsn, ranOn.host(), ranOn.timeline()), lost, e);
+            transactionEnded(true);
             return;
         }
-        transactionEnded(true);
     }
 
-    private SQLException lostBeforeCommit(SQLException e) {
+    /** The node was lost before COMMIT was sent: replays the transaction, or throws what the application sees. */
+    private void replayAfterLoss(SQLException e, int attempt) throws SQLException {
         FailureVerdict verdict = access.classifier().classify(e, true);
         if (verdict != FailureVerdict.NODE_LOST && verdict != FailureVerdict.NOT_WRITABLE) {
-            return failed(e);
+            throw failed(e);
         }
         HostSpec lost = dropLostNode();
-        transactionEnded(false);
-        return new TransactionRolledBackException("The connection to " + lost + " was lost before COMMIT was sent;"
-                + " nothing of the transaction was committed: run it again (" + e.getMessage() + ")", e);
+        if (attempt >= MAX_ATTEMPTS) {
+            transactionEnded(false);
+            throw new TransactionRolledBackException("The connection to " + lost + " was lost before COMMIT was sent;"
+                    + " nothing of the transaction was committed: run it again (" + e.getMessage() + ")", e);
+        }
+        replay(lost, e);
     }
 
     /**
@@ -766,8 +898,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
      * taken before the COMMIT): that primary knew the id, so it cannot have reused it. A primary
      * whose recovery ended below that position never had the commit record: rolled back.
      * "Aborted" (or an id the primary never reached) is always believed.
+     *
+     * @return true if it committed, false if it surely did not
+     * @throws OutcomeUnknownException if that cannot be found out
      */
-    private void resolveCommit(CommitInDoubt doubt, HostSpec lost, SQLException failure) throws SQLException {
+    private boolean resolveCommit(CommitInDoubt doubt, HostSpec lost, SQLException failure) throws SQLException {
         long deadline = access.monitor().nanoTime() + access.config().failoverTimeout().toNanos();
         boolean wasReadOnly = readOnly;
         readOnly = false;
@@ -794,22 +929,19 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 }
                 if ("committed".equals(status) && verdict != Verdict.UNTRUSTED) {
                     access.metrics().commitResolved("committed");
-                    transactionEnded(true);
-                    return;
+                    return true;
                 }
                 if ("in progress".equals(status) && access.monitor().nanoTime() - deadline < 0) {
                     // Still committing there (waiting for its synchronous standby, say): ask again.
                     pause(10);
                     continue;
                 }
-                transactionEnded(false);
                 if (status == null || "in progress".equals(status) || "committed".equals(status)) {
+                    transactionEnded(false);
                     throw outcomeUnknown(doubt.xid(), lost, failure, null);
                 }
                 access.metrics().commitResolved("rolled_back");
-                throw new TransactionRolledBackException("The connection to " + lost + " was lost during COMMIT, and"
-                        + " transaction " + doubt.xid() + " did not commit on the primary " + node.host()
-                        + ": nothing of it was committed; run it again (" + failure.getMessage() + ")", failure);
+                return false;
             }
         } finally {
             readOnly = wasReadOnly;
@@ -910,8 +1042,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     public Savepoint setSavepoint() throws SQLException {
         Savepoint savepoint = physicalFor(true).setSavepoint();
         // A savepoint ties the transaction to this physical connection: a later failure must
-        // not be retried as if the transaction had just begun.
+        // not be retried as if the transaction had just begun, nor replayed.
         transactionStatements++;
+        notReplayable("it set a savepoint");
         return savepoint;
     }
 
@@ -919,6 +1052,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     public Savepoint setSavepoint(String name) throws SQLException {
         Savepoint savepoint = physicalFor(true).setSavepoint(name);
         transactionStatements++;
+        notReplayable("it set a savepoint");
         return savepoint;
     }
 
@@ -1186,7 +1320,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        return physicalFor(false).unwrap(iface);
+        // What is done through pgjdbc's own connection is not in the journal.
+        T unwrapped = physicalFor(false).unwrap(iface);
+        exposed = true;
+        notReplayable("the application unwrapped the physical connection");
+        return unwrapped;
     }
 
     @Override

@@ -84,6 +84,47 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
         apply(ps, params, oneShot);
     }
 
+    /** Parameters and batch entries as they were at an execution, for the journal. */
+    record Snapshot(Param[] params, List<Param[]> batch) {
+        int weight() {
+            return batch == null ? 1 : Math.max(1, batch.size());
+        }
+    }
+
+    @Override
+    Object snapshot() {
+        for (boolean once : oneShot) {
+            if (once) {
+                return NOT_REPEATABLE;
+            }
+        }
+        if (batch != null && batch.contains(null)) {
+            return NOT_REPEATABLE;
+        }
+        return new Snapshot(params.clone(), batch == null ? null : new ArrayList<>(batch));
+    }
+
+    @Override
+    void applySnapshot(Statement s, Object snapshot) throws SQLException {
+        PreparedStatement ps = (PreparedStatement) s;
+        ps.clearParameters();
+        ps.clearBatch();
+        Snapshot taken = (Snapshot) snapshot;
+        if (taken.batch() != null) {
+            for (Param[] entry : taken.batch()) {
+                apply(ps, entry, null);
+                ps.addBatch();
+            }
+        }
+        apply(ps, taken.params(), null);
+    }
+
+    @Override
+    void restoreParameters() throws SQLException {
+        ps().clearParameters();
+        super.restoreParameters();
+    }
+
     private static void apply(PreparedStatement ps, Param[] values, boolean[] once) throws SQLException {
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null) {

@@ -40,6 +40,14 @@ class LogicalStatement implements Statement {
     private boolean closeOnCompletion;
     private List<String> batch;
 
+    /** Why the parameters could not be set again after a replay: the next execution fails with it. */
+    private SQLException unrestorable;
+    /** The journal entry of the last execution, if the transaction records one. */
+    private Journal.Entry lastEntry;
+    /** The result set and generated keys of the last execution, once handed out. */
+    private LogicalResultSet currentResult;
+    private LogicalResultSet currentKeys;
+
     LogicalStatement(LogicalConnection connection, Factory<? extends Statement> factory) throws SQLException {
         this.connection = connection;
         this.factory = factory;
@@ -59,6 +67,11 @@ class LogicalStatement implements Statement {
     /** The physical statement to run on, re-created first if the connection moved. */
     final Statement target() throws SQLException {
         checkOpen();
+        if (unrestorable != null) {
+            SQLException e = unrestorable;
+            unrestorable = null;
+            throw e;
+        }
         Connection c = connection.physicalFor(true);
         if (c != owner) {
             Statement old = physical;
@@ -106,15 +119,115 @@ class LogicalStatement implements Statement {
         if (closeOnCompletion) {
             s.closeOnCompletion();
         }
+    }
+
+    /** Re-applies the parameters and pending batch recorded here to a re-created statement. */
+    void reapply(Statement fresh) throws SQLException {
         if (batch != null) {
             for (String sql : batch) {
-                s.addBatch(sql);
+                fresh.addBatch(sql);
             }
         }
     }
 
-    /** Re-applies what a subclass records (parameters) to a re-created statement. */
-    void reapply(Statement fresh) throws SQLException {
+    // ------------------------------------------------------------------ transaction replay
+
+    /** A {@link #snapshot()} of parameters that cannot be set again. */
+    static final Object NOT_REPEATABLE = new Object();
+
+    /**
+     * The parameters and pending batch as they are now, for the journal to run this execution
+     * again: null when there are none, {@link #NOT_REPEATABLE} when they cannot be set again.
+     */
+    Object snapshot() {
+        return batch == null ? null : List.copyOf(batch);
+    }
+
+    /** How many executions a snapshot stands for: a batch counts each of its entries. */
+    static int weight(Object snapshot) {
+        if (snapshot instanceof List<?> entries) {
+            return Math.max(1, entries.size());
+        }
+        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
+            return prepared.weight();
+        }
+        return 1;
+    }
+
+    /** Sets a snapshot's parameters and batch on the physical statement. */
+    void applySnapshot(Statement s, Object snapshot) throws SQLException {
+        s.clearBatch();
+        if (snapshot instanceof List<?> entries) {
+            for (Object sql : entries) {
+                s.addBatch((String) sql);
+            }
+        }
+    }
+
+    /**
+     * The physical statement on the replaying connection, with the parameters an execution
+     * had: the journal runs the execution on it.
+     */
+    final Statement replayOn(Connection c, Object snapshot) throws SQLException {
+        if (closed) {
+            // Closed since it ran (as most are): a physical statement for this execution alone.
+            Statement once = create(c);
+            applySettings(once);
+            applySnapshot(once, snapshot);
+            return once;
+        }
+        if (c != owner) {
+            Statement old = physical;
+            Statement fresh = create(c);
+            applySettings(fresh);
+            physical = fresh;
+            owner = c;
+            closeQuietly(old);
+        }
+        applySnapshot(physical, snapshot);
+        return physical;
+    }
+
+    /** After the journal ran an execution on {@code s}: a statement of a closed one is closed. */
+    final void replayed(Statement s) throws SQLException {
+        if (closed) {
+            s.close();
+        }
+    }
+
+    /** Whether the application closed this statement. */
+    final boolean closedByApplication() {
+        return closed;
+    }
+
+    /**
+     * After a replay: the parameters and batch the application has set since, back in place.
+     * Those that cannot be set again (a stream) fail the next execution, as after a move.
+     */
+    void restoreParameters() throws SQLException {
+        physical.clearBatch();
+        try {
+            reapply(physical);
+        } catch (SQLException e) {
+            if (!"0A000".equals(e.getSQLState())) {
+                throw e;
+            }
+            unrestorable = e;
+        }
+    }
+
+    /** A result as the application gets it when no journal records the execution. */
+    @SuppressWarnings("unchecked")
+    final <R> R unrecorded(R result) {
+        executedAs(null);
+        return result instanceof ResultSet rs ? (R) new LogicalResultSet(this, rs, null) : result;
+    }
+
+    /** Called by the journal with the entry of an execution, or null when it records none. */
+    final void executedAs(Journal.Entry entry) {
+        lastEntry = entry;
+        currentResult = entry == null ? null : entry.results;
+        currentKeys = null;
     }
 
     final SQLException failed(SQLException e) {
@@ -161,7 +274,7 @@ class LogicalStatement implements Statement {
             try {
                 R result = execution.run(s);
                 connection.executed();
-                return result;
+                return connection.record(this, execution, result, s);
             } catch (SQLException e) {
                 SQLException outcome = connection.afterFailure(e, attempt);
                 if (outcome != null) {
@@ -404,7 +517,18 @@ class LogicalStatement implements Statement {
 
     @Override
     public ResultSet getResultSet() throws SQLException {
-        return current().getResultSet();
+        ResultSet rs = current().getResultSet();
+        if (rs == null) {
+            return null;
+        }
+        if (currentResult == null) {
+            Journal.Entry entry = lastEntry;
+            currentResult = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
+            if (entry != null) {
+                entry.results = currentResult;
+            }
+        }
+        return currentResult;
     }
 
     @Override
@@ -419,17 +543,33 @@ class LogicalStatement implements Statement {
 
     @Override
     public boolean getMoreResults() throws SQLException {
-        return current().getMoreResults();
+        return getMoreResults(Statement.CLOSE_CURRENT_RESULT);
     }
 
     @Override
     public boolean getMoreResults(int current) throws SQLException {
+        if (lastEntry != null) {
+            connection.notReplayable("the application called Statement.getMoreResults");
+        }
+        lastEntry = null;
+        currentResult = null;
         return current().getMoreResults(current);
     }
 
     @Override
     public ResultSet getGeneratedKeys() throws SQLException {
-        return current().getGeneratedKeys();
+        ResultSet rs = current().getGeneratedKeys();
+        if (rs == null) {
+            return null;
+        }
+        if (currentKeys == null) {
+            Journal.Entry entry = lastEntry;
+            currentKeys = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
+            if (entry != null) {
+                entry.keys = currentKeys;
+            }
+        }
+        return currentKeys;
     }
 
     @Override

@@ -74,6 +74,11 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
         registry.counter("pgha.commit.resolutions", cluster.and("result", result)).increment();
     }
 
+    @Override
+    public void replayed(String result) {
+        registry.counter("pgha.transaction.replays", cluster.and("result", result)).increment();
+    }
+
     /**
      * Registers the meters of a monitor's cluster.
      *

@@ -81,6 +81,8 @@ public final class PghaConfig {
     private final int failureThreshold;
     private final Duration failoverTimeout;
     private final boolean exactlyOnceAutocommit;
+    private final boolean transactionReplay;
+    private final int transactionReplayLimit;
 
     private PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {
@@ -101,6 +103,8 @@ public final class PghaConfig {
         this.failureThreshold = (Integer) values.get(PghaProperty.FAILURE_THRESHOLD);
         this.failoverTimeout = (Duration) values.get(PghaProperty.FAILOVER_TIMEOUT);
         this.exactlyOnceAutocommit = (Boolean) values.get(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT);
+        this.transactionReplay = (Boolean) values.get(PghaProperty.TRANSACTION_REPLAY);
+        this.transactionReplayLimit = (Integer) values.get(PghaProperty.TRANSACTION_REPLAY_LIMIT);
     }
 
     /** True iff this is a pgha URL, that is, it starts with {@code jdbc:pgha:}; null is not one. */
@@ -252,6 +256,16 @@ public final class PghaConfig {
     /** {@link PghaProperty#EXACTLY_ONCE_AUTOCOMMIT}. */
     public boolean exactlyOnceAutocommit() {
         return exactlyOnceAutocommit;
+    }
+
+    /** {@link PghaProperty#TRANSACTION_REPLAY}. */
+    public boolean transactionReplay() {
+        return transactionReplay;
+    }
+
+    /** {@link PghaProperty#TRANSACTION_REPLAY_LIMIT}. */
+    public int transactionReplayLimit() {
+        return transactionReplayLimit;
     }
 
     /** {@link PghaProperty#FAILURE_THRESHOLD}. */

@@ -70,7 +70,9 @@ class PghaConfigTest {
                 property(PghaProperty.PROBE_TIMEOUT, "3000", PghaConfig::probeTimeout, Duration.ofSeconds(3)),
                 property(PghaProperty.FAILURE_THRESHOLD, "5", PghaConfig::failureThreshold, 5),
                 property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)),
-                property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true));
+                property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true),
+                property(PghaProperty.TRANSACTION_REPLAY, "false", PghaConfig::transactionReplay, false),
+                property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
