@@ -1,6 +1,5 @@
 /**
- * JMH and failover benchmarks against the peers.
- *
- * <p>Placeholder until its issue is taken up: this module builds but holds no code yet.
+ * JMH benchmarks of pgha against plain pgjdbc, each on a local cluster of its own (see
+ * docs/benchmarks.md for the commands and the latest results).
  */
 package org.pgha.bench;
