@@ -5,19 +5,13 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.pgha.driver.internal.ClusterAccess;
-import org.pgha.driver.internal.ClusterMetrics;
-import org.pgha.driver.internal.ClusterMonitor;
-import org.pgha.driver.internal.FailureClassifier;
 import org.pgha.driver.internal.LogicalConnection;
-import org.pgha.driver.internal.MicrometerClusterMetrics;
-import org.pgha.driver.internal.MonitorRegistry;
 import org.pgha.driver.internal.PghaConfig;
 import org.pgha.driver.internal.PgjdbcConnections;
 
@@ -209,16 +203,8 @@ public final class PghaDataSource implements DataSource, Closeable {
                             PghaSqlState.INVALID_CONFIGURATION);
                 }
                 PghaConfig config = PghaConfig.parse(url, properties);
-                ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
-                        Clock.systemUTC());
-                // Meters first: a wrong registry fails before any thread starts.
-                ClusterMetrics metrics = metricRegistry == null ? ClusterMetrics.NONE
-                        : MicrometerClusterMetrics.register(metricRegistry, monitor);
-                listeners.forEach(monitor::addListener);
-                monitor.start();
-                monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
-                access = new ClusterAccess(monitor, new PgjdbcConnections(config), config, metrics,
-                        exceptionOverride == null ? FailureClassifier.DEFAULT : new FailureClassifier(exceptionOverride));
+                access = ClusterAccess.open(config, monitor -> new PgjdbcConnections(config), metricRegistry, listeners,
+                        exceptionOverride);
             }
             return access;
         }

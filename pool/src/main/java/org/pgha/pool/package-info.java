@@ -1,6 +1,5 @@
 /**
- * {@code PghaPoolDataSource}: one HikariCP pool per node behind the driver's router.
- *
- * <p>Placeholder until its issue is taken up: this module builds but holds no code yet.
+ * {@link org.pgha.pool.PghaPoolDataSource}: pgha's routing, failover and replay over one
+ * HikariCP pool per node.
  */
 package org.pgha.pool;

@@ -1,6 +1,11 @@
 package org.pgha.driver.internal;
 
+import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
+import org.pgha.driver.ClusterEventListener;
+import org.pgha.driver.PghaExceptionOverride;
 
 /**
  * What every logical connection of one DataSource shares: the topology monitor, the router
@@ -37,6 +42,28 @@ public final class ClusterAccess {
         this.config = Objects.requireNonNull(config, "config");
         this.router = new Router(config.loadBalance(), config.readFallback(), config.maxReplicaLag(),
                 config.maxReplicaLagBytes(), java.util.random.RandomGenerator.getDefault());
+    }
+
+    /**
+     * Starts what a DataSource shares: a topology monitor of its own (meters registered first,
+     * so that a wrong registry fails before any thread starts), waits for its first probe
+     * round, and returns the access with the physical connections {@code connections} makes.
+     *
+     * @param metricRegistry a Micrometer {@code MeterRegistry}, or null
+     * @param override the application's verdict override, or null
+     */
+    public static ClusterAccess open(PghaConfig config, Function<ClusterMonitor, NodeConnections> connections,
+            Object metricRegistry, List<ClusterEventListener> listeners, PghaExceptionOverride override) {
+        ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
+                Clock.systemUTC());
+        ClusterMetrics metrics = metricRegistry == null ? ClusterMetrics.NONE
+                : MicrometerClusterMetrics.register(metricRegistry, monitor);
+        listeners.forEach(monitor::addListener);
+        NodeConnections nodes = connections.apply(monitor);
+        monitor.start();
+        monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
+        return new ClusterAccess(monitor, nodes, config, metrics,
+                override == null ? FailureClassifier.DEFAULT : new FailureClassifier(override));
     }
 
     /** The same cluster, router and meters, with physical connections from elsewhere (another user). */

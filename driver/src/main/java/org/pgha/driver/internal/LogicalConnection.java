@@ -375,10 +375,38 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (old != null) {
             physical = null;
             access.monitor().untrack(node.host(), old);
-            access.connections().release(node.host(), old);
+            if (access.connections().reusesConnections() && !resetSession(old)) {
+                access.connections().discard(node.host(), old);
+            } else {
+                access.connections().release(node.host(), old);
+            }
         }
         transactionActive = false;
         writePending = false;
+    }
+
+    /**
+     * Before a pooled physical connection goes back: the session settings this connection made
+     * are undone ({@code RESET ALL} also restores {@code application_name} to its value at
+     * login), so the next borrower gets the pool's session. Returns false if that failed: the
+     * connection must not be reused.
+     */
+    private boolean resetSession(Connection c) {
+        if (sessionCommands.isEmpty() && transactionCommands == null && clientInfo.isEmpty()) {
+            return true;
+        }
+        try (Statement s = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+            }
+            s.execute("RESET ALL");
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     /**
@@ -414,7 +442,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             } catch (SQLException | RuntimeException ignored) {
                 // it is dead already
             }
-            access.connections().release(node.host(), old);
+            access.connections().discard(node.host(), old);
         }
     }
 

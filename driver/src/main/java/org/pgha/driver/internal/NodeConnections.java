@@ -15,4 +15,17 @@ public interface NodeConnections {
 
     /** Gives a connection from {@link #acquire} back; never throws. */
     void release(HostSpec node, Connection physical);
+
+    /** Gives back a connection whose node failed (aborted already): it must not be used again. */
+    default void discard(HostSpec node, Connection physical) {
+        release(node, physical);
+    }
+
+    /**
+     * Whether released connections are handed out again: if so, session settings made through
+     * a logical connection ({@code SET}, client info) are reset before release.
+     */
+    default boolean reusesConnections() {
+        return false;
+    }
 }

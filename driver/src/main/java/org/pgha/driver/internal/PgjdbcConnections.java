@@ -29,6 +29,14 @@ public final class PgjdbcConnections implements NodeConnections {
 
     static final int DEFAULT_CONNECT_SECONDS = 5;
 
+    /**
+     * The pgjdbc properties for physical connections to the nodes (the configuration's
+     * pass-through properties, with the default connect and login timeouts), for a pool.
+     */
+    public static Properties physicalProperties(PghaConfig config) {
+        return withDefaultTimeouts(config.pgjdbcProperties());
+    }
+
     private static Properties withDefaultTimeouts(Properties p) {
         p.putIfAbsent("connectTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));
         p.putIfAbsent("loginTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));

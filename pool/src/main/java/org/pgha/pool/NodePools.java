@@ -1,0 +1,197 @@
+package org.pgha.pool;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.pgha.driver.ClusterEvent;
+import org.pgha.driver.ClusterEventListener;
+import org.pgha.driver.internal.ClusterMonitor;
+import org.pgha.driver.internal.HostSpec;
+import org.pgha.driver.internal.NodeConnections;
+import org.pgha.driver.internal.NodeRole;
+import org.pgha.driver.internal.NodeState;
+import org.pgha.driver.internal.PghaConfig;
+import org.pgha.driver.internal.PgjdbcConnections;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HikariCP pool per node, made with the DataSource's HikariCP settings the first time a
+ * logical connection needs that node, and the physical connections the driver's logical
+ * connections borrow.
+ *
+ * <p>The pools follow the topology monitor: a node that goes DOWN or changes role has its
+ * idle connections evicted at once and its busy ones when they come back (HikariCP alone
+ * evicts only the connection that threw), and a node's pool is sized for its current role.
+ * A borrow waits up to HikariCP's {@code connectionTimeout}, but gives up on a node as soon as
+ * the monitor finds it DOWN, so that routing can wait for the new primary instead.
+ */
+final class NodePools implements NodeConnections, ClusterEventListener {
+
+    private static final Logger log = LoggerFactory.getLogger(NodePools.class);
+
+    /** How long one borrow attempt waits before the node's state is looked at again. */
+    static final long SLICE_MILLIS = 250;
+
+    private final PghaPoolDataSource settings;
+    private final PghaConfig config;
+    private final ClusterMonitor monitor;
+    private final Map<HostSpec, Pool> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A node's pool and its settings, which HikariCP lets change while it runs. */
+    private record Pool(HikariPool pool, HikariConfig config) {
+    }
+
+    NodePools(PghaPoolDataSource settings, PghaConfig config, ClusterMonitor monitor) {
+        this.settings = settings;
+        this.config = config;
+        this.monitor = monitor;
+        monitor.addListener(this);
+    }
+
+    private Pool pool(HostSpec host) throws SQLException {
+        if (closed) {
+            throw new SQLException("This PghaPoolDataSource has been closed.", "08003");
+        }
+        return pools.computeIfAbsent(host, this::create);
+    }
+
+    private Pool create(HostSpec host) {
+        HikariConfig node = new HikariConfig();
+        settings.copyStateTo(node);
+        node.setJdbcUrl(config.pgjdbcUrl(host));
+        node.setDriverClassName("org.postgresql.Driver");
+        node.setDataSourceClassName(null);
+        Properties pgjdbc = PgjdbcConnections.physicalProperties(config);
+        String user = (String) pgjdbc.remove("user");
+        String password = (String) pgjdbc.remove("password");
+        node.setUsername(user);
+        node.setPassword(password);
+        node.setDataSourceProperties(pgjdbc);
+        node.setPoolName(settings.poolName() + " " + host);
+        // Made when first needed: an unreachable node must not fail the pool's creation.
+        node.setInitializationFailTimeout(-1);
+        node.setMetricRegistry(null);
+        node.setMetricsTrackerFactory(settings.metricsTrackerFactory(host));
+        size(node, role(host));
+        log.info("{}: pool for {} created", settings.poolName(), host);
+        return new Pool(new HikariPool(node), node);
+    }
+
+    private NodeRole role(HostSpec host) {
+        return monitor.topology().node(host).map(NodeState::role).orElse(NodeRole.UNKNOWN);
+    }
+
+    /** The primary's pool has HikariCP's sizes; a replica's has the replica sizes if set. */
+    private void size(HikariConfig node, NodeRole role) {
+        boolean replica = role != NodeRole.PRIMARY;
+        int max = replica && settings.getReplicaMaximumPoolSize() > 0 ? settings.getReplicaMaximumPoolSize()
+                : settings.getMaximumPoolSize();
+        int min = replica && settings.getReplicaMinimumIdle() >= 0 ? settings.getReplicaMinimumIdle() : settings.getMinimumIdle();
+        node.setMaximumPoolSize(max);
+        node.setMinimumIdle(min < 0 ? max : Math.min(min, max));
+    }
+
+    @Override
+    public Connection acquire(HostSpec host) throws SQLException {
+        Pool pool = pool(host);
+        long timeout = settings.getConnectionTimeout();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        while (true) {
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                return pool.pool().getConnection(Math.max(1, Math.min(remaining, SLICE_MILLIS)));
+            } catch (SQLTransientConnectionException e) {
+                if (closed) {
+                    throw new SQLException("This PghaPoolDataSource has been closed.", "08003", e);
+                }
+                if (!usable(host)) {
+                    throw new SQLException("The pool of " + host + " has no connection, and the node went down",
+                            "08001", e);
+                }
+                if (remaining <= SLICE_MILLIS) {
+                    settings.timedOut(host);
+                    throw new SQLTransientConnectionException(pool.config().getPoolName() + " - Connection is not"
+                            + " available, request timed out after " + timeout + "ms (total="
+                            + pool.pool().getTotalConnections() + ", active=" + pool.pool().getActiveConnections()
+                            + ", idle=" + pool.pool().getIdleConnections() + ", waiting="
+                            + pool.pool().getThreadsAwaitingConnection() + ")", e.getSQLState(), e.getCause());
+                }
+            }
+        }
+    }
+
+    private boolean usable(HostSpec host) {
+        Optional<NodeState> node = monitor.topology().node(host);
+        return node.isPresent() && node.get().up() && !monitor.isSuspect(node.get());
+    }
+
+    @Override
+    public void release(HostSpec host, Connection physical) {
+        try {
+            physical.close();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("returning a connection of {} failed", host, e);
+        }
+    }
+
+    @Override
+    public void discard(HostSpec host, Connection physical) {
+        Pool pool = pools.get(host);
+        if (pool != null) {
+            pool.pool().evictConnection(physical);
+        } else {
+            release(host, physical);
+        }
+    }
+
+    @Override
+    public boolean reusesConnections() {
+        return true;
+    }
+
+    /** Called on the monitor's thread: nothing here blocks. */
+    @Override
+    public void onEvent(ClusterEvent event) {
+        if (event.type() != ClusterEvent.Type.NODE_DOWN && event.type() != ClusterEvent.Type.ROLE_CHANGED) {
+            return;
+        }
+        pools.forEach((host, pool) -> {
+            if (host.toString().equals(event.node())) {
+                pool.pool().softEvictConnections();
+                size(pool.config(), role(host));
+                log.info("{}: {} {}: its pool's connections evicted", settings.poolName(), host,
+                        event.type() == ClusterEvent.Type.NODE_DOWN ? "went down" : "changed role");
+            }
+        });
+    }
+
+    /** Node and pool counts, for tests and toString. */
+    Map<HostSpec, HikariPool> pools() {
+        Map<HostSpec, HikariPool> view = new java.util.TreeMap<>(java.util.Comparator.comparing(HostSpec::toString));
+        pools.forEach((host, pool) -> view.put(host, pool.pool()));
+        return view;
+    }
+
+    /** Shuts every pool down: idle connections closed, busy ones when they come back or after HikariCP's wait. */
+    void close() {
+        closed = true;
+        monitor.removeListener(this);
+        for (Pool pool : pools.values()) {
+            try {
+                pool.pool().shutdown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package org.pgha.pool;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import java.io.Closeable;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.pgha.driver.ClusterEventListener;
+import org.pgha.driver.PghaExceptionOverride;
+import org.pgha.driver.PghaProperty;
+import org.pgha.driver.PghaSqlState;
+import org.pgha.driver.internal.ClusterAccess;
+import org.pgha.driver.internal.HostSpec;
+import org.pgha.driver.internal.LogicalConnection;
+import org.pgha.driver.internal.PghaConfig;
+
+/**
+ * A pooled {@link DataSource} for a pgha cluster: one HikariCP pool per node behind pgha's
+ * router, configured as a {@code HikariDataSource} is.
+ *
+ * <pre>{@code
+ * PghaPoolDataSource ds = new PghaPoolDataSource();
+ * ds.setJdbcUrl("jdbc:pgha://db1,db2,db3/ehr?maxReplicaLag=1s");
+ * ds.setUsername("ehr_app");
+ * ds.setPassword(secret);
+ * ds.setMaximumPoolSize(20);          // each node's pool; see setReplicaMaximumPoolSize
+ * }</pre>
+ *
+ * <p>Every HikariCP setting applies to each node's pool. pgha's properties go in the URL or,
+ * like pgjdbc's, through {@link #addDataSourceProperty}. {@link #getConnection()} returns at
+ * once a logical connection, which borrows a physical connection from the pool of the node
+ * the router picks when its first statement runs, and gives it back at {@code close()} (or
+ * between transactions, when {@code setReadOnly} sends it elsewhere). Everything the
+ * driver does (routing, read-your-writes, failover, retry, replay, commit-outcome resolution)
+ * works the same through the pool.
+ *
+ * <p>The settings are read when the first connection is asked for; later changes have no
+ * effect, apart from those HikariCP itself applies to running pools.
+ */
+public class PghaPoolDataSource extends HikariConfig implements DataSource, Closeable {
+
+    private static final String PREFIX = "jdbc:pgha:";
+
+    private final List<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
+    private PghaExceptionOverride exceptionOverride;
+    private int replicaMaximumPoolSize = -1;
+    private int replicaMinimumIdle = -1;
+    private PrintWriter logWriter;
+
+    private volatile Running running;
+    private volatile boolean closed;
+
+    /** What exists once the first connection was asked for. */
+    private record Running(ClusterAccess access, NodePools pools, PoolMeters meters) {
+    }
+
+    /** Settings from HikariCP's setters. */
+    public PghaPoolDataSource() {
+        super();
+    }
+
+    /**
+     * Settings from properties, with HikariCP's names ({@code jdbcUrl}, {@code username},
+     * {@code maximumPoolSize}, {@code dataSource.sslmode}, ...) and pgha's
+     * ({@code maxReplicaLag}, ...), which are taken as data source properties.
+     */
+    public PghaPoolDataSource(Properties properties) {
+        super();
+        Properties hikari = new Properties();
+        for (String name : properties.stringPropertyNames()) {
+            String value = properties.getProperty(name);
+            if (PghaProperty.forName(name).isPresent()) {
+                addDataSourceProperty(name, value);
+            } else if (name.equals("replicaMaximumPoolSize")) {
+                setReplicaMaximumPoolSize(Integer.parseInt(value.trim()));
+            } else if (name.equals("replicaMinimumIdle")) {
+                setReplicaMinimumIdle(Integer.parseInt(value.trim()));
+            } else {
+                hikari.setProperty(name, value);
+            }
+        }
+        Map<Object, Object> own = Map.copyOf(getDataSourceProperties());
+        new HikariConfig(hikari).copyStateTo(this);
+        getDataSourceProperties().putAll(own);
+    }
+
+    /** The most connections of each replica's pool; unset (-1): {@code maximumPoolSize}, as the primary's. */
+    public void setReplicaMaximumPoolSize(int size) {
+        if (size < 1 && size != -1) {
+            throw new IllegalArgumentException("replicaMaximumPoolSize must be at least 1, or -1 for maximumPoolSize: " + size);
+        }
+        this.replicaMaximumPoolSize = size;
+    }
+
+    public int getReplicaMaximumPoolSize() {
+        return replicaMaximumPoolSize;
+    }
+
+    /** The idle connections each replica's pool keeps; unset (-1): {@code minimumIdle}, as the primary's. */
+    public void setReplicaMinimumIdle(int idle) {
+        if (idle < -1) {
+            throw new IllegalArgumentException("replicaMinimumIdle must be 0 or more, or -1 for minimumIdle: " + idle);
+        }
+        this.replicaMinimumIdle = idle;
+    }
+
+    public int getReplicaMinimumIdle() {
+        return replicaMinimumIdle;
+    }
+
+    /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
+    public void setExceptionOverride(PghaExceptionOverride override) {
+        this.exceptionOverride = override;
+    }
+
+    /** Receives the topology monitor's events; may be added before or after the first connection. */
+    public void addClusterEventListener(ClusterEventListener listener) {
+        listeners.add(listener);
+        Running r = running;
+        if (r != null) {
+            r.access().monitor().addListener(listener);
+        }
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return new LogicalConnection(start().access(), () -> { });
+    }
+
+    /** Not supported, as with HikariCP: a pool's connections all have the configured user. */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("PghaPoolDataSource connections all use the configured user");
+    }
+
+    private Running start() throws SQLException {
+        Running r = running;
+        if (r != null && !closed) {
+            return r;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new SQLException("This PghaPoolDataSource has been closed.", "08003");
+            }
+            if (running == null) {
+                String url = getJdbcUrl();
+                if (url == null || !url.startsWith(PREFIX)) {
+                    throw new SQLException("PghaPoolDataSource needs a jdbc:pgha://host1,host2,.../database URL in"
+                            + " jdbcUrl, not " + (url == null ? "none" : "'" + url + "'"), PghaSqlState.INVALID_CONFIGURATION);
+                }
+                Properties properties = new Properties();
+                getDataSourceProperties().forEach((k, v) -> properties.setProperty(k.toString(), v.toString()));
+                if (getUsername() != null) {
+                    properties.setProperty("user", getUsername());
+                }
+                if (getPassword() != null) {
+                    properties.setProperty("password", getPassword());
+                }
+                PghaConfig config = PghaConfig.parse(url, properties);
+                PoolMeters meters = getMetricRegistry() == null ? null : PoolMeters.of(getMetricRegistry());
+                NodePools[] pools = new NodePools[1];
+                ClusterAccess access = ClusterAccess.open(config,
+                        monitor -> pools[0] = new NodePools(this, config, monitor), getMetricRegistry(), listeners,
+                        exceptionOverride);
+                running = new Running(access, pools[0], meters);
+            }
+            return running;
+        }
+    }
+
+    /** The pool name, or a default naming the cluster. */
+    String poolName() {
+        String name = getPoolName();
+        return name != null ? name : "pgha";
+    }
+
+    /** HikariCP's meters of one node's pool, or null without a registry. */
+    MetricsTrackerFactory metricsTrackerFactory(HostSpec host) {
+        Running r = running;
+        return r == null || r.meters() == null ? null : r.meters().factory(host, r.access().monitor());
+    }
+
+    /** A borrow from a node's pool timed out. */
+    void timedOut(HostSpec host) {
+        Running r = running;
+        if (r != null && r.meters() != null) {
+            r.meters().timedOut(host);
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Stops the topology monitor and shuts every node's pool down. Connections still borrowed
+     * are closed when HikariCP's shutdown wait ends.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Running r = running;
+        if (r != null) {
+            r.pools().close();
+            r.access().monitor().close();
+        }
+    }
+
+    /** The node pools, for tests. */
+    Map<HostSpec, com.zaxxer.hikari.pool.HikariPool> nodePools() {
+        Running r = running;
+        return r == null ? Map.of() : r.pools().pools();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        addDataSourceProperty("loginTimeout", Integer.toString(seconds));
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        Object value = getDataSourceProperties().get("loginTimeout");
+        return value == null ? 0 : Integer.parseInt(value.toString());
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("pgha logs through SLF4J");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("PghaPoolDataSource is not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+        return "PghaPoolDataSource (" + poolName() + ", " + (running == null ? "not started" : nodePools().size() + " node pools")
+                + (closed ? ", closed" : "") + ")";
+    }
+}

@@ -1,0 +1,184 @@
+package org.pgha.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.pgha.driver.ClusterEvent;
+import org.pgha.testkit.LocalCluster;
+import org.pgha.testkit.LocalClusterTest;
+import org.pgha.testkit.Node;
+
+/** The pool on a real cluster: routing over the node pools, exhaustion, meters, and close. */
+@LocalClusterTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PoolClusterTest {
+
+    static PghaPoolDataSource pool(LocalCluster cluster, String parameters) {
+        PghaPoolDataSource ds = new PghaPoolDataSource();
+        ds.setJdbcUrl("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database()
+                + (parameters.isEmpty() ? "" : "?" + parameters));
+        ds.setUsername(cluster.user());
+        ds.setPassword(cluster.password());
+        ds.addDataSourceProperty("ApplicationName", "pgha-pool-test");
+        return ds;
+    }
+
+    static int serverPort(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void writesGoToThePrimarysPoolAndReadOnlyTransactionsSpreadOverTheReplicas(LocalCluster cluster) throws SQLException {
+        try (PghaPoolDataSource ds = pool(cluster, "maxReplicaLag=5s")) {
+            ds.setMaximumPoolSize(4);
+            ds.setReplicaMaximumPoolSize(2);
+            for (int i = 0; i < 5; i++) {
+                try (Connection c = ds.getConnection()) {
+                    assertThat(serverPort(c)).isEqualTo(cluster.primary().port());
+                }
+            }
+            Set<Integer> readPorts = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                try (Connection c = ds.getConnection()) {
+                    c.setReadOnly(true);
+                    c.setAutoCommit(false);
+                    readPorts.add(serverPort(c));
+                    c.commit();
+                }
+            }
+            assertThat(readPorts).containsExactlyInAnyOrderElementsOf(cluster.standbys().stream().map(Node::port).toList());
+            // One pool per node used, each sized for the node's role.
+            assertThat(ds.nodePools()).hasSize(3);
+            ds.nodePools().forEach((host, p) -> assertThat(p.getTotalConnections()).isLessThanOrEqualTo(
+                    host.port() == cluster.primary().port() ? 4 : 2));
+            // A logical connection holds no physical connection before its first statement.
+            int active = ds.nodePools().values().stream().mapToInt(p -> p.getActiveConnections()).sum();
+            try (Connection idle = ds.getConnection()) {
+                assertThat(ds.nodePools().values().stream().mapToInt(p -> p.getActiveConnections()).sum()).isEqualTo(active);
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anExhaustedPoolGivesHikariCpsTimeoutErrorAndNoFailover(LocalCluster cluster) throws SQLException {
+        List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+        try (PghaPoolDataSource ds = pool(cluster, "")) {
+            ds.setMaximumPoolSize(1);
+            ds.setConnectionTimeout(600);
+            ds.addClusterEventListener(events::add);
+            try (Connection holder = ds.getConnection()) {
+                serverPort(holder);
+                long started = System.nanoTime();
+                try (Connection second = ds.getConnection()) {
+                    assertThatThrownBy(() -> serverPort(second)).isInstanceOf(SQLTransientConnectionException.class)
+                            .hasMessageContaining("Connection is not available, request timed out after 600ms");
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+                // The holder's connection is unharmed, and nothing failed over.
+                assertThat(serverPort(holder)).isEqualTo(cluster.primary().port());
+            }
+            assertThat(events).extracting(ClusterEvent::type)
+                    .doesNotContain(ClusterEvent.Type.NODE_DOWN, ClusterEvent.Type.FAILOVER_STARTED);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void sessionSettingsDoNotLeakToTheNextBorrower(LocalCluster cluster) throws SQLException {
+        try (PghaPoolDataSource ds = pool(cluster, "")) {
+            ds.setMaximumPoolSize(1);
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SET statement_timeout = '17s'");
+                assertThat(show(c, "statement_timeout")).isEqualTo("17s");
+            }
+            try (Connection c = ds.getConnection()) {
+                assertThat(show(c, "statement_timeout")).isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void meterTagsNameTheNodeAndItsRole(LocalCluster cluster) throws SQLException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PghaPoolDataSource ds = pool(cluster, "")) {
+            ds.setMetricRegistry(registry);
+            ds.setPoolName("ehr");
+            try (Connection c = ds.getConnection()) {
+                serverPort(c);
+                assertThat(registry.get("hikaricp.connections.active").tag("pool", "ehr " + cluster.primary().hostAndPort())
+                        .tag("node", cluster.primary().hostAndPort()).tag("role", "primary").gauge().value()).isEqualTo(1);
+            }
+            assertThat(registry.get("pgha.statements.routed").tag("role", "primary").counter().count()).isPositive();
+        }
+        // Closed: HikariCP's meters of the node pools are gone.
+        assertThat(registry.find("hikaricp.connections.active").gauges()).isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void closeLeavesNoConnectionAndNoThreadBehind(LocalCluster cluster) throws SQLException {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        PghaPoolDataSource ds = pool(cluster, "");
+        ds.setPoolName("closing");
+        ds.setMinimumIdle(2);
+        try (Connection c = ds.getConnection()) {
+            serverPort(c);
+            c.setReadOnly(true);
+            serverPort(c);
+        }
+        assertThat(serverConnections(cluster)).isPositive();
+        ds.close();
+        assertThat(ds.isClosed()).isTrue();
+        assertThatThrownBy(() -> serverPort(ds.getConnection())).isInstanceOf(SQLException.class);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(serverConnections(cluster)).isZero();
+            assertThat(Thread.getAllStackTraces().keySet()).allMatch(t -> before.contains(t) || !t.isAlive()
+                    || !(t.getName().contains("closing") || t.getName().contains("pgha")));
+        });
+    }
+
+    private static String show(Connection c, String setting) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The pool's server sessions on every node. */
+    private static int serverConnections(LocalCluster cluster) throws SQLException {
+        int count = 0;
+        for (Node node : cluster.nodes()) {
+            try (Connection c = cluster.connect(node); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgha-pool-test'")) {
+                rs.next();
+                count += rs.getInt(1);
+            }
+        }
+        return count;
+    }
+}
