@@ -162,6 +162,39 @@ class PoolClusterTest {
         });
     }
 
+    /**
+     * A pooled connection idle on the primary when it crashes is aborted by the monitor; the
+     * next autocommit write on that logical connection goes to the new primary before anything
+     * is sent, so it runs once with no error (no "outcome unknown").
+     */
+    @Test
+    @Order(6)
+    void anIdleConnectionWhosePrimaryCrashedWritesOnTheNewPrimaryWithNoError(LocalCluster cluster) throws SQLException {
+        List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+        try (PghaPoolDataSource ds = pool(cluster, "probeInterval=100ms")) {
+            ds.addClusterEventListener(events::add);
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS idle_write (id int)");
+                Node old = cluster.primary();
+                Node sync = cluster.synchronousStandby().orElseThrow();
+                Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+                cluster.crash(old);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+                        .anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN && e.node().equals(old.hostAndPort())));
+                Node promoted = cluster.promote(sync);
+                cluster.follow(other, promoted);
+                assertThat(s.executeUpdate("INSERT INTO idle_write VALUES (1)")).isEqualTo(1);
+                assertThat(serverPort(c)).isEqualTo(promoted.port());
+                cluster.rejoin(old);
+            }
+        }
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM idle_write")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
     private static String show(Connection c, String setting) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
             rs.next();

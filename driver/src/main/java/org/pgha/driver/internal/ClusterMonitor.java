@@ -229,6 +229,15 @@ public final class ClusterMonitor implements AutoCloseable {
         inUse.computeIfAbsent(host, h -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(physical);
     }
 
+    /**
+     * Whether {@code physical} is still tracked: false once its node went DOWN and the monitor
+     * aborted it (a pooled connection's proxy may not report itself closed then).
+     */
+    public boolean isTracked(HostSpec host, Connection physical) {
+        java.util.Set<Connection> set = inUse.get(host);
+        return set != null && set.contains(physical);
+    }
+
     /** Undoes {@link #track}. */
     public void untrack(HostSpec host, Connection physical) {
         java.util.Set<Connection> set = inUse.get(host);

@@ -169,7 +169,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
      */
     Connection physicalFor(boolean execute) throws SQLException {
         checkOpen();
-        if (physical != null && physical.isClosed()) {
+        if (physical != null && (!access.monitor().isTracked(node.host(), physical) || physical.isClosed())) {
             abandonClosedPhysical();
         }
         if (physical == null || !transactionActive) {
