@@ -22,6 +22,20 @@ public record HostSpec(String host, int port) implements Comparable<HostSpec> {
         return byHost != 0 ? byHost : Integer.compare(port, other.port);
     }
 
+    /**
+     * Written out: host specs are map keys on every statement (tracked connections, suspects,
+     * pools), and a record's generated hashCode goes through method handles.
+     */
+    @Override
+    public int hashCode() {
+        return 31 * host.hashCode() + port;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof HostSpec other && port == other.port && host.equals(other.host);
+    }
+
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

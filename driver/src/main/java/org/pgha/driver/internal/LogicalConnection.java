@@ -68,7 +68,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private String catalog;
     private String schema;
     private Map<String, Class<?>> typeMap;
-    private final Properties clientInfo = new Properties();
+    /** Client info set through this connection; null until some is (most connections never do). */
+    private Properties clientInfo;
     private int networkTimeoutMillis = -1;
     private Executor networkTimeoutExecutor;
 
@@ -352,7 +353,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (typeMap != null) {
             c.setTypeMap(typeMap);
         }
-        if (!clientInfo.isEmpty()) {
+        if (clientInfo != null) {
             c.setClientInfo(clientInfo);
         }
         if (networkTimeoutMillis >= 0) {
@@ -392,7 +393,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
      * connection must not be reused.
      */
     private boolean resetSession(Connection c) {
-        if (sessionCommands.isEmpty() && transactionCommands == null && clientInfo.isEmpty()) {
+        if (sessionCommands.isEmpty() && transactionCommands == null && clientInfo == null) {
             return true;
         }
         try (Statement s = c.createStatement()) {
@@ -1191,6 +1192,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (physical != null) {
             physical.setClientInfo(name, value);
         }
+        if (clientInfo == null) {
+            clientInfo = new Properties();
+        }
         if (value == null) {
             clientInfo.remove(name);
         } else {
@@ -1203,7 +1207,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (physical != null) {
             physical.setClientInfo(properties);
         }
-        clientInfo.clear();
+        clientInfo = new Properties();
         clientInfo.putAll(properties);
     }
 

@@ -81,6 +81,20 @@ final class ResultDigest {
             text(java.util.Arrays.deepToString(new Object[] {array.getArray()}));
             return;
         }
+        if (value instanceof String text) {
+            mix(3);
+            text(text);
+            return;
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short) {
+            // Without making a string: these are most values, and read on every row.
+            mix(4);
+            long v = ((Number) value).longValue();
+            for (int shift = 0; shift < 64; shift += 8) {
+                mix((int) (v >>> shift));
+            }
+            return;
+        }
         mix(3);
         text(value.toString());
     }
