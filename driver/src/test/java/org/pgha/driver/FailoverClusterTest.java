@@ -174,10 +174,8 @@ class FailoverClusterTest {
         load.awaitProgress();
         Node old = cluster.primary();
         Node sync = cluster.synchronousStandby().orElseThrow();
-        Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
         Runnable beforeRejoin = fault.apply(old);
-        Node promoted = cluster.promote(sync);
-        cluster.follow(other, promoted);
+        cluster.failOver(sync);
         load.awaitProgress();
         beforeRejoin.run();
         cluster.rejoin(old);

@@ -155,11 +155,9 @@ class ReplayClusterTest {
     private void crashThePrimary(LocalCluster cluster) {
         Node old = cluster.primary();
         Node sync = cluster.synchronousStandby().orElseThrow();
-        Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
         cluster.crash(old);
         crashed = old;
-        Node promoted = cluster.promote(sync);
-        cluster.follow(other, promoted);
+        cluster.failOver(sync);
     }
 
     private static int balance(Connection c, int account) throws SQLException {

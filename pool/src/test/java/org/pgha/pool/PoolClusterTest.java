@@ -177,12 +177,10 @@ class PoolClusterTest {
                 s.execute("CREATE TABLE IF NOT EXISTS idle_write (id int)");
                 Node old = cluster.primary();
                 Node sync = cluster.synchronousStandby().orElseThrow();
-                Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
                 cluster.crash(old);
                 Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
                         .anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN && e.node().equals(old.hostAndPort())));
-                Node promoted = cluster.promote(sync);
-                cluster.follow(other, promoted);
+                Node promoted = cluster.failOver(sync);
                 assertThat(s.executeUpdate("INSERT INTO idle_write VALUES (1)")).isEqualTo(1);
                 assertThat(serverPort(c)).isEqualTo(promoted.port());
                 cluster.rejoin(old);

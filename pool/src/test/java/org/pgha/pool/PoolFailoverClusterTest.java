@@ -77,10 +77,8 @@ class PoolFailoverClusterTest {
         load.awaitProgress();
         Node old = cluster.primary();
         Node sync = cluster.synchronousStandby().orElseThrow();
-        Node other = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
         fault.accept(old);
-        Node promoted = cluster.promote(sync);
-        cluster.follow(other, promoted);
+        cluster.failOver(sync);
         load.awaitProgress();
         cluster.rejoin(old);
         load.awaitProgress();

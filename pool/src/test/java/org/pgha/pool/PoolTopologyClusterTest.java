@@ -50,8 +50,7 @@ class PoolTopologyClusterTest {
             Node old = cluster.primary();
             Node sync = cluster.synchronousStandby().orElseThrow();
             cluster.crash(old);
-            Node promoted = cluster.promote(sync);
-            cluster.follow(async, promoted);
+            Node promoted = cluster.failOver(sync);
             cluster.rejoin(old);
             for (int i = 0; i < 20; i++) {
                 try (Connection c = ds.getConnection(); Statement s = c.createStatement();

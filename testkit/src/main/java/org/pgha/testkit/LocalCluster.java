@@ -484,6 +484,24 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * What a failover manager does once the primary is gone (crashed, frozen, stopped):
+     * promotes {@code standby} and re-points every other running standby to it. The old
+     * primary is left as it is, for {@link #rejoin} once it is fenced.
+     *
+     * @return the new primary
+     */
+    public synchronized Node failOver(Node standby) {
+        Node old = primary;
+        Node promoted = promote(standby);
+        for (Node node : nodes) {
+            if (node != promoted && node != old && isRunning(node)) {
+                follow(node, promoted);
+            }
+        }
+        return promoted;
+    }
+
+    /**
      * Promotes a standby. Returns once it accepts writes; it has no synchronous standby until
      * one {@link #follow follows} it. The other standbys still point at the old primary.
      */
