@@ -153,6 +153,12 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         }
     }
 
+    /** HikariCP's {@code connectionTimeout}: a fresh borrow waits for a usable node no longer. */
+    @Override
+    public java.time.Duration borrowTimeout() {
+        return java.time.Duration.ofMillis(settings.getConnectionTimeout());
+    }
+
     @Override
     public boolean reusesConnections() {
         return true;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.pgha.driver.ClusterEvent;
+import org.pgha.driver.FailoverTimeoutException;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.LocalClusterTest;
 import org.pgha.testkit.Node;
@@ -190,6 +191,41 @@ class PoolClusterTest {
              ResultSet rs = s.executeQuery("SELECT count(*) FROM idle_write")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A borrow waits for a primary no longer than HikariCP's connectionTimeout, as a borrow from
+     * HikariCP does; work already under way waits up to failoverTimeout instead.
+     */
+    @Test
+    @Order(7)
+    void aBorrowWithNoPrimaryFailsAfterConnectionTimeoutNotFailoverTimeout(LocalCluster cluster) throws SQLException {
+        List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+        try (PghaPoolDataSource ds = pool(cluster, "probeInterval=100ms&failoverTimeout=60s")) {
+            ds.setConnectionTimeout(1000);
+            ds.addClusterEventListener(events::add);
+            try (Connection warm = ds.getConnection()) {
+                serverPort(warm);
+            }
+            Node old = cluster.primary();
+            cluster.crash(old);
+            // Borrowed after the crash was seen (a statement sent before that is in flight at the
+            // crash, with what that means for an autocommit statement).
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+                    .anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN && e.node().equals(old.hostAndPort())));
+            try {
+                long started = System.nanoTime();
+                try (Connection c = ds.getConnection()) {
+                    assertThatThrownBy(() -> serverPort(c)).isInstanceOf(FailoverTimeoutException.class)
+                            .hasMessageContaining("No usable primary within connectionTimeout (1000 ms)");
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as("well under failoverTimeout")
+                        .isLessThan(Duration.ofSeconds(20));
+            } finally {
+                cluster.failOver(cluster.synchronousStandby().orElseThrow());
+                cluster.rejoin(old);
+            }
         }
     }
 

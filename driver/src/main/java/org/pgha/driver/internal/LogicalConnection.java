@@ -58,8 +58,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private final Runnable onClose;
     private final boolean readYourWrites;
     private final boolean exactlyOnceAutocommit;
-    /** The current transaction's statements, to replay it elsewhere; null when {@code transactionReplay} is off. */
-    private final Journal journal;
+    private final boolean transactionReplay;
+    /** The current transaction's statements, to replay it elsewhere; made at the first transaction. */
+    private Journal journal;
 
     private boolean autoCommit = true;
     private boolean readOnly;
@@ -77,6 +78,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private NodeState node;
     private RoutingIntent boundIntent;
     private boolean physicalReadOnly;
+    /**
+     * The physical connection was lost with work on it: the wait for a usable node is bounded
+     * by {@code failoverTimeout}, not by a pool's borrow timeout.
+     */
+    private boolean recovering;
     /** The application unwrapped the physical connection: what it does there is not in the journal. */
     private boolean exposed;
     /** Autocommit is off and a statement ran since the last commit or rollback. */
@@ -157,7 +163,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         this.onClose = onClose;
         this.readYourWrites = access.config().readYourWrites();
         this.exactlyOnceAutocommit = access.config().exactlyOnceAutocommit();
-        this.journal = access.config().transactionReplay() ? new Journal(access.config().transactionReplayLimit()) : null;
+        this.transactionReplay = access.config().transactionReplay();
     }
 
     // ------------------------------------------------------------------ routing
@@ -199,6 +205,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
         long deadline = 0;
         boolean waiting = false;
+        java.time.Duration wait = access.config().failoverTimeout();
+        String waitName = "failoverTimeout";
+        java.time.Duration borrow = access.connections().borrowTimeout();
+        if (!recovering && borrow != null && borrow.compareTo(wait) < 0) {
+            wait = borrow;
+            waitName = "connectionTimeout";
+        }
         SQLException last = null;
         while (true) {
             NodeState target = null;
@@ -221,11 +234,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
             // A failover is under way, or the chosen node just failed: wait for the monitor.
             if (!waiting) {
                 waiting = true;
-                deadline = now + access.config().failoverTimeout().toNanos();
+                deadline = now + wait.toNanos();
                 monitor.requestProbe();
             }
             if (now - deadline >= 0) {
-                throw failoverTimeout(intent, topology, last);
+                throw failoverTimeout(intent, topology, last, waitName, wait);
             }
             topology = monitor.awaitChange(topology, deadline);
             now = monitor.nanoTime();
@@ -266,6 +279,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
         releasePhysical();
         exposed = false;
+        recovering = false;
         physical = fresh;
         node = target;
         boundIntent = intent;
@@ -299,10 +313,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
-    private SQLException failoverTimeout(RoutingIntent intent, Topology topology, SQLException last) {
+    private SQLException failoverTimeout(RoutingIntent intent, Topology topology, SQLException last, String waitName,
+            java.time.Duration wait) {
         StringBuilder message = new StringBuilder("No usable ")
                 .append(intent == RoutingIntent.WRITE ? "primary" : "node")
-                .append(" within failoverTimeout (").append(access.config().failoverTimeout().toMillis()).append(" ms). Nodes:");
+                .append(" within ").append(waitName).append(" (").append(wait.toMillis()).append(" ms). Nodes:");
         for (NodeState n : topology.nodes()) {
             message.append("\n  ").append(n.host()).append(": ").append(n.up() ? "up" : "down").append(", ").append(n.role())
                     .append(", timeline ").append(n.timeline());
@@ -336,8 +351,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
     }
 
     private void applySessionState(Connection c) throws SQLException {
-        c.setAutoCommit(autoCommit);
-        c.setReadOnly(readOnly);
+        // Set only what differs: a pool's proxy marks what is set, and resets it on return.
+        if (c.getAutoCommit() != autoCommit) {
+            c.setAutoCommit(autoCommit);
+        }
+        if (c.isReadOnly() != readOnly) {
+            c.setReadOnly(readOnly);
+        }
         if (isolation != null) {
             c.setTransactionIsolation(isolation);
         }
@@ -436,6 +456,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private void discardPhysical() {
         Connection old = physical;
         if (old != null) {
+            recovering = true;
             physical = null;
             access.monitor().untrack(node.host(), old);
             try {
@@ -460,6 +481,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
+    private Journal journal() {
+        if (journal == null) {
+            journal = new Journal(access.config().transactionReplayLimit());
+        }
+        return journal;
+    }
+
     /** Called by the journal after each execution it replayed. */
     void replayed() {
         transactionStatements++;
@@ -474,16 +502,16 @@ public final class LogicalConnection implements Connection, PghaConnection {
      */
     <R> R record(LogicalStatement statement, LogicalStatement.Execution<R> execution, R result, Statement physicalStatement)
             throws SQLException {
-        if (journal != null && !autoCommit) {
-            return journal.record(statement, execution, result, physicalStatement);
+        if (transactionReplay && !autoCommit) {
+            return journal().record(statement, execution, result, physicalStatement);
         }
         return statement.unrecorded(result);
     }
 
     /** Something that cannot be replayed happened in the current transaction. */
     void notReplayable(String why) {
-        if (journal != null && !autoCommit && transactionActive) {
-            journal.stop(why);
+        if (transactionReplay && !autoCommit && transactionActive) {
+            journal().stop(why);
         }
     }
 
@@ -495,7 +523,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
      * {@link TransactionRolledBackException}.
      */
     private void replay(HostSpec lost, SQLException failure) throws SQLException {
-        String why = journal == null ? "transactionReplay is off" : journal.notReplayable();
+        String why = transactionReplay ? journal().notReplayable() : "transactionReplay is off";
         if (why != null) {
             transactionEnded(false);
             access.metrics().replayed("not_replayable");
@@ -508,7 +536,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             transactionActive = false;
             try {
                 Connection c = physicalFor(true);
-                journal.replay(this, c);
+                journal().replay(this, c);
                 access.metrics().replayed("replayed");
                 return;
             } catch (Journal.Mismatch m) {

@@ -22,6 +22,15 @@ public interface NodeConnections {
     }
 
     /**
+     * How long a connection that holds no physical connection, and lost none, waits for a
+     * usable node, if shorter than {@code failoverTimeout}: a pool's {@code connectionTimeout},
+     * as a borrow from HikariCP waits. Null: {@code failoverTimeout} alone.
+     */
+    default java.time.Duration borrowTimeout() {
+        return null;
+    }
+
+    /**
      * Whether released connections are handed out again: if so, session settings made through
      * a logical connection ({@code SET}, client info) are reset before release.
      */
