@@ -180,9 +180,9 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         });
     }
 
-    /** Node and pool counts, for tests and toString. */
+    /** Each node's pool, in host order, for tests and toString. */
     Map<HostSpec, HikariPool> pools() {
-        Map<HostSpec, HikariPool> view = new java.util.TreeMap<>(java.util.Comparator.comparing(HostSpec::toString));
+        Map<HostSpec, HikariPool> view = new java.util.TreeMap<>();
         pools.forEach((host, pool) -> view.put(host, pool.pool()));
         return view;
     }

@@ -80,9 +80,9 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
             if (PghaProperty.forName(name).isPresent()) {
                 addDataSourceProperty(name, value);
             } else if (name.equals("replicaMaximumPoolSize")) {
-                setReplicaMaximumPoolSize(Integer.parseInt(value.trim()));
+                setReplicaMaximumPoolSize(wholeNumber(name, value));
             } else if (name.equals("replicaMinimumIdle")) {
-                setReplicaMinimumIdle(Integer.parseInt(value.trim()));
+                setReplicaMinimumIdle(wholeNumber(name, value));
             } else {
                 hikari.setProperty(name, value);
             }
@@ -90,6 +90,14 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
         Map<Object, Object> own = Map.copyOf(getDataSourceProperties());
         new HikariConfig(hikari).copyStateTo(this);
         getDataSourceProperties().putAll(own);
+    }
+
+    private static int wholeNumber(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, not '" + value + "'", e);
+        }
     }
 
     /** The most connections of each replica's pool; unset (-1): {@code maximumPoolSize}, as the primary's. */

@@ -42,6 +42,14 @@ class PghaPoolDataSourceTest {
     }
 
     @Test
+    void aReplicaSizeThatIsNotANumberIsRefusedByName() {
+        Properties p = new Properties();
+        p.setProperty("replicaMaximumPoolSize", "ten");
+        assertThatThrownBy(() -> new PghaPoolDataSource(p)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replicaMaximumPoolSize").hasMessageContaining("ten");
+    }
+
+    @Test
     void badReplicaSizesAreRefused() {
         PghaPoolDataSource ds = new PghaPoolDataSource();
         assertThatThrownBy(() -> ds.setReplicaMaximumPoolSize(0)).isInstanceOf(IllegalArgumentException.class)

@@ -6,9 +6,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * The statements of the current transaction, with their parameters and what the application
@@ -77,10 +78,6 @@ final class Journal {
         return notReplayable;
     }
 
-    boolean recording() {
-        return notReplayable == null;
-    }
-
     /** The current transaction cannot be replayed from now on: what was recorded is let go. */
     void stop(String why) {
         if (notReplayable == null) {
@@ -130,13 +127,13 @@ final class Journal {
      * @throws SQLException if a statement fails
      */
     void replay(LogicalConnection connection, Connection physical) throws SQLException, Mismatch {
-        Map<LogicalStatement, Boolean> statements = new IdentityHashMap<>();
+        Set<LogicalStatement> statements = Collections.newSetFromMap(new IdentityHashMap<>());
         int index = 0;
         for (Entry entry : entries) {
             index++;
             Statement s = entry.statement.replayOn(physical, entry.parameters);
             if (!entry.statement.closedByApplication()) {
-                statements.put(entry.statement, Boolean.TRUE);
+                statements.add(entry.statement);
             }
             Object result = entry.execution.run(s);
             connection.replayed();
@@ -148,7 +145,7 @@ final class Journal {
             }
             entry.statement.replayed(s);
         }
-        for (LogicalStatement statement : statements.keySet()) {
+        for (LogicalStatement statement : statements) {
             statement.restoreParameters();
         }
     }

@@ -204,14 +204,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return;
         }
         long deadline = 0;
-        boolean waiting = false;
-        java.time.Duration wait = access.config().failoverTimeout();
-        String waitName = "failoverTimeout";
-        java.time.Duration borrow = access.connections().borrowTimeout();
-        if (!recovering && borrow != null && borrow.compareTo(wait) < 0) {
-            wait = borrow;
-            waitName = "connectionTimeout";
-        }
+        java.time.Duration wait = null; // set once waiting starts
         SQLException last = null;
         while (true) {
             NodeState target = null;
@@ -232,13 +225,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 last = failure;
             }
             // A failover is under way, or the chosen node just failed: wait for the monitor.
-            if (!waiting) {
-                waiting = true;
+            if (wait == null) {
+                wait = waitLimit();
                 deadline = now + wait.toNanos();
                 monitor.requestProbe();
             }
             if (now - deadline >= 0) {
-                throw failoverTimeout(intent, topology, last, waitName, wait);
+                throw failoverTimeout(intent, topology, last, wait);
             }
             topology = monitor.awaitChange(topology, deadline);
             now = monitor.nanoTime();
@@ -313,8 +306,18 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
-    private SQLException failoverTimeout(RoutingIntent intent, Topology topology, SQLException last, String waitName,
-            java.time.Duration wait) {
+    /**
+     * How long to wait for a usable node: {@code failoverTimeout}, or a pool's shorter borrow
+     * timeout when this connection lost nothing.
+     */
+    private java.time.Duration waitLimit() {
+        java.time.Duration failover = access.config().failoverTimeout();
+        java.time.Duration borrow = recovering ? null : access.connections().borrowTimeout();
+        return borrow != null && borrow.compareTo(failover) < 0 ? borrow : failover;
+    }
+
+    private SQLException failoverTimeout(RoutingIntent intent, Topology topology, SQLException last, java.time.Duration wait) {
+        String waitName = wait.equals(access.config().failoverTimeout()) ? "failoverTimeout" : "connectionTimeout";
         StringBuilder message = new StringBuilder("No usable ")
                 .append(intent == RoutingIntent.WRITE ? "primary" : "node")
                 .append(" within ").append(waitName).append(" (").append(wait.toMillis()).append(" ms). Nodes:");
