@@ -1,6 +1,7 @@
 package org.pgha.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
@@ -103,6 +104,37 @@ class RoutingClusterTest {
             }
             assertThat(ps.getFetchSize()).isEqualTo(7);
             assertThat(ps.getConnection()).isSameAs(c);
+        }
+    }
+
+    @Test
+    void aStatementHoldingAStreamParameterCannotMoveUntilItIsSetAgain(LocalCluster cluster) throws SQLException {
+        Set<Integer> replicaPorts = cluster.standbys().stream().map(Node::port).collect(Collectors.toSet());
+        try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=100ms&readYourWrites=false");
+             Connection c = ds.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement(
+                     "SELECT inet_server_port(), ?::int + ?::int + ?::int + ?::int + ?::int, length(?::bytea)")) {
+            for (int i = 5; i >= 1; i--) { // from the highest index down, and past the first capacity
+                ps.setInt(i, i);
+            }
+            ps.setBinaryStream(6, new java.io.ByteArrayInputStream(new byte[3]), 3);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(cluster.primary().port());
+                assertThat(rs.getInt(2)).isEqualTo(15);
+            }
+            c.setReadOnly(true);
+            assertThatThrownBy(ps::executeQuery)
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("Parameter 6 was set from a stream")
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0A000");
+            ps.setBytes(6, new byte[4]);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("moved once the stream was replaced").isIn(replicaPorts);
+                assertThat(rs.getInt(2)).as("the other parameters, set before the move").isEqualTo(15);
+                assertThat(rs.getInt(3)).isEqualTo(4);
+            }
         }
     }
 

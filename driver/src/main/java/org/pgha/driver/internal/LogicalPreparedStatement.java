@@ -43,8 +43,19 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
         void apply(PreparedStatement ps, int index) throws SQLException;
     }
 
-    private Param[] params = new Param[8];
-    private boolean[] oneShot = new boolean[8];
+    /**
+     * Recorded in place of a parameter set from a stream or a connection-bound object, which
+     * cannot be set again elsewhere.
+     */
+    private static final Param ONE_SHOT = (ps, index) -> {
+        throw new SQLException("Parameter " + index + " was set from a stream or a connection-bound object and"
+                + " cannot be set again on the node this connection moved to; set the parameters again", "0A000");
+    };
+
+    private static final Param[] NONE = new Param[0];
+
+    /** Made at the first parameter, as large as the highest index set. */
+    private Param[] params = NONE;
     private List<Param[]> batch;
 
     LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory) throws SQLException {
@@ -60,12 +71,9 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
             return; // the physical statement rejected it already
         }
         if (index > params.length) {
-            int size = Math.max(index, params.length * 2);
-            params = Arrays.copyOf(params, size);
-            oneShot = Arrays.copyOf(oneShot, size);
+            params = Arrays.copyOf(params, Math.max(index, Math.max(4, params.length * 2)));
         }
-        params[index - 1] = param;
-        oneShot[index - 1] = once;
+        params[index - 1] = once ? ONE_SHOT : param;
     }
 
     @Override
@@ -77,11 +85,11 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
                     throw new SQLException("A batch entry was set from a stream or a connection-bound object and cannot be"
                             + " added again on the node this connection moved to; build the batch again", "0A000");
                 }
-                apply(ps, entry, null);
+                apply(ps, entry);
                 ps.addBatch();
             }
         }
-        apply(ps, params, oneShot);
+        apply(ps, params);
     }
 
     /** Parameters and batch entries as they were at an execution, for the journal. */
@@ -93,10 +101,8 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
 
     @Override
     Object snapshot() {
-        for (boolean once : oneShot) {
-            if (once) {
-                return NOT_REPEATABLE;
-            }
+        if (oneShot(params)) {
+            return NOT_REPEATABLE;
         }
         if (batch != null && batch.contains(null)) {
             return NOT_REPEATABLE;
@@ -112,11 +118,11 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
         Snapshot taken = (Snapshot) snapshot;
         if (taken.batch() != null) {
             for (Param[] entry : taken.batch()) {
-                apply(ps, entry, null);
+                apply(ps, entry);
                 ps.addBatch();
             }
         }
-        apply(ps, taken.params(), null);
+        apply(ps, taken.params());
     }
 
     @Override
@@ -125,17 +131,21 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
         super.restoreParameters();
     }
 
-    private static void apply(PreparedStatement ps, Param[] values, boolean[] once) throws SQLException {
+    private static void apply(PreparedStatement ps, Param[] values) throws SQLException {
         for (int i = 0; i < values.length; i++) {
-            if (values[i] == null) {
-                continue;
+            if (values[i] != null) {
+                values[i].apply(ps, i + 1);
             }
-            if (once != null && once[i]) {
-                throw new SQLException("Parameter " + (i + 1) + " was set from a stream or a connection-bound object and"
-                        + " cannot be set again on the node this connection moved to; set the parameters again", "0A000");
-            }
-            values[i].apply(ps, i + 1);
         }
+    }
+
+    private static boolean oneShot(Param[] values) {
+        for (Param value : values) {
+            if (value == ONE_SHOT) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ execution
@@ -163,15 +173,11 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void addBatch() throws SQLException {
         ps().addBatch();
-        boolean streamed = false;
-        for (boolean once : oneShot) {
-            streamed |= once;
-        }
         if (batch == null) {
             batch = new ArrayList<>();
         }
         // A batch entry with a stream cannot move either: keep it out of what can be re-applied.
-        batch.add(streamed ? null : params.clone());
+        batch.add(oneShot(params) ? null : params.clone());
     }
 
     @Override
@@ -190,7 +196,6 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     public void clearParameters() throws SQLException {
         ps().clearParameters();
         Arrays.fill(params, null);
-        Arrays.fill(oneShot, false);
     }
 
     @Override
