@@ -172,6 +172,17 @@ public final class PghaDataSource implements DataSource, Closeable {
         }
     }
 
+    /**
+     * What the topology monitor knows now: where writes go and every node's role, state and
+     * lag. Starts the monitor if no connection did yet (so the first call may see every node
+     * UNKNOWN until the first probes answer).
+     *
+     * @throws SQLException if the configuration is invalid or the DataSource is closed
+     */
+    public ClusterStatus clusterStatus() throws SQLException {
+        return start().monitor().status();
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
         ClusterAccess a = start();

@@ -195,6 +195,11 @@ public enum PghaProperty {
         return parsed;
     }
 
+    /** What a valid value looks like, as the error for an invalid one says: "a duration such as 2s". */
+    public String expectation() {
+        return rule.expectation;
+    }
+
     /**
      * The driver's {@link java.sql.Driver#getPropertyInfo} entries for the pgha properties: one
      * per constant, in declaration order, each with the given value if {@code given} has one

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.pgha.driver.ClusterEventListener;
+import org.pgha.driver.ClusterStatus;
 import org.pgha.driver.PghaExceptionOverride;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.PghaSqlState;
@@ -136,6 +137,17 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
         if (r != null) {
             r.access().monitor().addListener(listener);
         }
+    }
+
+    /**
+     * What the topology monitor knows now: where writes go and every node's role, state and
+     * lag. Starts the monitor if no connection did yet (so the first call may see every node
+     * UNKNOWN until the first probes answer).
+     *
+     * @throws SQLException if the configuration is invalid or the DataSource is closed
+     */
+    public ClusterStatus clusterStatus() throws SQLException {
+        return start().access().monitor().status();
     }
 
     @Override

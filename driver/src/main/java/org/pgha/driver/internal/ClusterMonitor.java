@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.ClusterEventListener;
+import org.pgha.driver.ClusterStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,6 +141,28 @@ public final class ClusterMonitor implements AutoCloseable {
     /** The latest snapshot: one volatile read. */
     public Topology topology() {
         return topology;
+    }
+
+    /** The latest snapshot, as the public {@link ClusterStatus}. */
+    public ClusterStatus status() {
+        Topology t = topology;
+        long now = nanoClock.getAsLong();
+        List<ClusterStatus.Node> nodes = new ArrayList<>(t.nodes().size());
+        for (NodeState n : t.nodes()) {
+            boolean usable = n.up() && !n.refused();
+            long lagNanos = usable ? t.lagNanos(n, now) : Long.MAX_VALUE;
+            long lagBytes = usable ? t.lagBytes(n) : -1;
+            nodes.add(new ClusterStatus.Node(n.host().toString(), ClusterStatus.Role.valueOf(n.role().name()), n.up(),
+                    n.refused(), n.timeline(), lagNanos == Long.MAX_VALUE ? null : Duration.ofNanos(lagNanos),
+                    lagBytes < 0 ? null : lagBytes, n.lastError()));
+        }
+        WriteTarget target = t.writeTarget();
+        ClusterStatus.Writes writes = switch (target.status()) {
+            case OK -> ClusterStatus.Writes.PRIMARY;
+            case NO_PRIMARY -> ClusterStatus.Writes.NO_PRIMARY;
+            case SPLIT_BRAIN -> ClusterStatus.Writes.SPLIT_BRAIN;
+        };
+        return new ClusterStatus(wallClock.instant(), writes, target.isOk() ? target.node().host().toString() : null, nodes);
     }
 
     /** The clock probe times and write acknowledgements are measured on, in nanoseconds. */

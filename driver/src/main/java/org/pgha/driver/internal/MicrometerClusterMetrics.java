@@ -112,10 +112,7 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
         if (node.isEmpty()) {
             return Double.NaN;
         }
-        if (node.get().role() == NodeRole.PRIMARY) {
-            return 0;
-        }
-        long lag = monitor.topology().primaryHistory().conservativeLagNanos(node.get().lsn(), monitor.nanoTime());
+        long lag = monitor.topology().lagNanos(node.get(), monitor.nanoTime());
         return lag == Long.MAX_VALUE ? Double.NaN : lag / 1e9;
     }
 
@@ -124,13 +121,7 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
         if (node.isEmpty()) {
             return Double.NaN;
         }
-        if (node.get().role() == NodeRole.PRIMARY) {
-            return 0;
-        }
-        PrimaryHistory history = monitor.topology().primaryHistory();
-        if (history.isEmpty() || node.get().lsn() < 0) {
-            return Double.NaN;
-        }
-        return Math.max(0, history.latestLsn() - node.get().lsn());
+        long lag = monitor.topology().lagBytes(node.get());
+        return lag < 0 ? Double.NaN : lag;
     }
 }

@@ -143,6 +143,29 @@ public final class Topology {
         return primaryHistory;
     }
 
+    /**
+     * A node's conservative replication lag as read routing uses it: 0 for a primary, the bound
+     * from {@link #primaryHistory()} for a replica, {@code Long.MAX_VALUE} when it cannot be
+     * bounded.
+     */
+    public long lagNanos(NodeState node, long nowNanos) {
+        return node.role() == NodeRole.PRIMARY ? 0 : primaryHistory.conservativeLagNanos(node.lsn(), nowNanos);
+    }
+
+    /**
+     * How many bytes of WAL a node's replay is behind the primary's latest sample: 0 for a
+     * primary, -1 when unknown.
+     */
+    public long lagBytes(NodeState node) {
+        if (node.role() == NodeRole.PRIMARY) {
+            return 0;
+        }
+        if (primaryHistory.isEmpty() || node.lsn() < 0) {
+            return -1;
+        }
+        return Math.max(0, primaryHistory.latestLsn() - node.lsn());
+    }
+
     /** When the monitor produced this snapshot, on its nanosecond clock. */
     public long takenAtNanos() {
         return takenAtNanos;

@@ -1,0 +1,41 @@
+package org.pgha.spring;
+
+/**
+ * A {@code pgha.*} property of the Spring environment that pgha does not know, or whose value
+ * it does not accept. Thrown while the DataSource is created, so the application does not
+ * start; {@link PghaFailureAnalyzer} reports it by name.
+ */
+public class InvalidPghaPropertyException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String property;
+    private final String value;
+    private final String reason;
+
+    public InvalidPghaPropertyException(String property, String value, String reason) {
+        super("Invalid pgha property " + property + "=" + quote(value) + ": " + reason);
+        this.property = property;
+        this.value = value;
+        this.reason = reason;
+    }
+
+    /** The property's name as the environment gave it, {@code pgha.} included. */
+    public String getProperty() {
+        return property;
+    }
+
+    /** The value given; may be null. */
+    public String getValue() {
+        return value;
+    }
+
+    /** Why it was refused, and what would be accepted. */
+    public String getReason() {
+        return reason;
+    }
+
+    private static String quote(String value) {
+        return value == null ? "(none)" : "'" + value + "'";
+    }
+}
