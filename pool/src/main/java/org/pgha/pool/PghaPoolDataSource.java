@@ -1,6 +1,7 @@
 package org.pgha.pool;
 
 import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariConfigMXBean;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.io.Closeable;
 import java.io.PrintWriter;
@@ -270,9 +271,14 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
         throw new SQLFeatureNotSupportedException("pgha logs through SLF4J");
     }
 
+    /**
+     * This object for any type it is, except HikariCP's {@code HikariConfigMXBean}: tools that
+     * unwrap a DataSource to it (Spring Boot's pool metadata and metrics among them) take what
+     * they get for a {@code HikariDataSource}, one pool, which this is not.
+     */
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
+        if (isWrapperFor(iface)) {
             return iface.cast(this);
         }
         throw new SQLException("PghaPoolDataSource is not a wrapper for " + iface.getName());
@@ -280,7 +286,7 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
 
     @Override
     public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
+        return iface.isInstance(this) && iface != HikariConfigMXBean.class;
     }
 
     @Override

@@ -79,4 +79,15 @@ class PghaPoolDataSourceTest {
             assertThatThrownBy(() -> ds.getConnection("u", "p")).isInstanceOf(SQLFeatureNotSupportedException.class);
         }
     }
+
+    @Test
+    void itUnwrapsToWhatItIsButNotToHikariCpsPoolBean() throws SQLException {
+        try (PghaPoolDataSource ds = new PghaPoolDataSource()) {
+            assertThat(ds.isWrapperFor(javax.sql.DataSource.class)).isTrue();
+            assertThat(ds.unwrap(PghaPoolDataSource.class)).isSameAs(ds);
+            // Spring Boot takes a DataSource that unwraps to this for a HikariDataSource, and fails.
+            assertThat(ds.isWrapperFor(com.zaxxer.hikari.HikariConfigMXBean.class)).isFalse();
+            assertThatThrownBy(() -> ds.unwrap(com.zaxxer.hikari.HikariConfigMXBean.class)).isInstanceOf(SQLException.class);
+        }
+    }
 }

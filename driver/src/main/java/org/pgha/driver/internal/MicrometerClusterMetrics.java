@@ -71,12 +71,18 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
 
     @Override
     public void commitResolved(String result) {
-        registry.counter("pgha.commit.resolutions", cluster.and("result", result)).increment();
+        // Through the builder, not registry.counter(String, Tags): that overload is new in Micrometer 1.16,
+        // and Spring Boot 3 applications run 1.15.
+        Counter.builder("pgha.commit.resolutions").tags(cluster.and("result", result))
+                .description("Commits whose outcome was looked up after their node was lost, by outcome")
+                .register(registry).increment();
     }
 
     @Override
     public void replayed(String result) {
-        registry.counter("pgha.transaction.replays", cluster.and("result", result)).increment();
+        Counter.builder("pgha.transaction.replays").tags(cluster.and("result", result))
+                .description("Transactions replayed after their node was lost, by result")
+                .register(registry).increment();
     }
 
     /**
