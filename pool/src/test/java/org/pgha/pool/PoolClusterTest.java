@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.pgha.driver.ClusterEvent;
+import org.pgha.driver.ClusterStatus;
 import org.pgha.driver.FailoverTimeoutException;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.LocalClusterTest;
@@ -138,6 +139,34 @@ class PoolClusterTest {
         }
         // Closed: HikariCP's meters of the node pools are gone.
         assertThat(registry.find("hikaricp.connections.active").gauges()).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void clusterStatusNamesThePrimaryAndEveryNodesRoleAndLag(LocalCluster cluster) throws SQLException {
+        try (PghaPoolDataSource ds = pool(cluster, "probeInterval=100ms")) {
+            ClusterStatus status = ds.clusterStatus(); // starts the monitor: no connection needed
+            assertThat(status.writes()).isEqualTo(ClusterStatus.Writes.PRIMARY);
+            assertThat(status.primary()).isEqualTo(cluster.primary().hostAndPort());
+            assertThat(status.nodes()).extracting(ClusterStatus.Node::host)
+                    .containsExactlyElementsOf(cluster.nodes().stream().map(Node::hostAndPort).toList());
+            for (ClusterStatus.Node node : status.nodes()) {
+                boolean primary = node.host().equals(cluster.primary().hostAndPort());
+                assertThat(node.up()).isTrue();
+                assertThat(node.role()).isEqualTo(primary ? ClusterStatus.Role.PRIMARY : ClusterStatus.Role.REPLICA);
+                assertThat(node.timeline()).isEqualTo(cluster.timeline(cluster.primary()));
+                if (primary) {
+                    assertThat(node.lag()).isEqualTo(Duration.ZERO);
+                    assertThat(node.lagBytes()).isZero();
+                }
+            }
+            // The replicas' lag becomes known once the monitor holds a few samples of the primary.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ds.clusterStatus().nodes().stream()
+                    .allMatch(n -> n.lag() != null && n.lag().compareTo(Duration.ofSeconds(2)) < 0));
+        }
+        try (PghaPoolDataSource bad = pool(cluster, "maxReplicaLag=soon")) {
+            assertThatThrownBy(bad::clusterStatus).isInstanceOf(SQLException.class).hasMessageContaining("maxReplicaLag");
+        }
     }
 
     @Test

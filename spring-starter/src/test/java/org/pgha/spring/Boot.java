@@ -36,6 +36,26 @@ final class Boot {
         }
     }
 
+    /**
+     * The status that Actuator's health endpoint reports for one contributor, through the
+     * endpoint itself (so the indicator must be registered under that name).
+     */
+    static String endpointStatus(org.springframework.context.ApplicationContext context, String contributor) {
+        Class<?> endpoint = firstPresent("org.springframework.boot.health.actuate.endpoint.HealthEndpoint",
+                "org.springframework.boot.actuate.health.HealthEndpoint");
+        try {
+            Object bean = context.getBean(endpoint);
+            Object health = endpoint.getMethod("healthForPath", String[].class).invoke(bean, (Object) new String[] {contributor});
+            if (health == null) {
+                return null;
+            }
+            Object status = health.getClass().getMethod("getStatus").invoke(health);
+            return (String) status.getClass().getMethod("getCode").invoke(status);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Class<?> firstPresent(String... names) {
         return Stream.of(names).map(Boot::load).filter(c -> c != null).findFirst()
                 .orElseThrow(() -> new IllegalStateException("none of " + String.join(", ", names) + " is present"));

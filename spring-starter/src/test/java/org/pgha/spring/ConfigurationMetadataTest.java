@@ -48,4 +48,11 @@ class ConfigurationMetadataTest {
         assertThat(JsonPath.<List<String>>read(json, "$.hints[?(@.name == 'pgha.load-balance')].values[*].value"))
                 .containsExactly("roundRobin", "leastLag", "random");
     }
+
+    @Test
+    void theSpringBootDocumentListsEveryProperty() throws IOException {
+        String document = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "spring-boot.md"));
+        assertThat(document).contains(Stream.of(PghaProperty.values())
+                .map(p -> "| `" + ConfigurationMetadata.springName(p) + "` |").toList());
+    }
 }

@@ -100,6 +100,7 @@ class SpringClusterTest {
             Boot.HealthReading health = Boot.health(app.getBean(PghaHealthAutoConfiguration.BEAN));
             assertThat(health.status()).isEqualTo("UP");
             assertThat(health.details()).containsEntry("primary", cluster.primary().hostAndPort());
+            assertThat(Boot.endpointStatus(app, "pgha")).as("/actuator/health/pgha").isEqualTo("UP");
             MeterRegistry meters = app.getBean(MeterRegistry.class);
             assertThat(meters.get("pgha.statements.routed").tag("role", "replica").counter().count()).isPositive();
             assertThat(meters.get("hikaricp.connections").tag("node", cluster.primary().hostAndPort())
@@ -119,6 +120,7 @@ class SpringClusterTest {
             cluster.crash(old);
             await().atMost(Duration.ofSeconds(10)).until(() -> Boot.health(indicator).status().equals("DOWN"));
             assertThat(Boot.health(indicator).details()).containsEntry("writes", "NO_PRIMARY");
+            assertThat(Boot.endpointStatus(app, "pgha")).as("/actuator/health/pgha").isEqualTo("DOWN");
             cluster.failOver(sync);
             load.awaitProgress();
             Boot.HealthReading after = Boot.health(indicator);
