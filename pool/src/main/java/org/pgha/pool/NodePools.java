@@ -164,19 +164,36 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         return true;
     }
 
-    /** Called on the monitor's thread: nothing here blocks. */
+    /**
+     * Called on the monitor's thread: nothing here blocks.
+     *
+     * <p>A node that goes DOWN keeps its pool, emptied and with no idle connections to keep:
+     * otherwise HikariCP would go on connecting to the dead node, waiting up to 5 s between
+     * attempts, and when the node came back the first borrowers would wait out that pause. A
+     * node that comes back UP gets its role's sizes again.
+     */
     @Override
     public void onEvent(ClusterEvent event) {
-        if (event.type() != ClusterEvent.Type.NODE_DOWN && event.type() != ClusterEvent.Type.ROLE_CHANGED) {
+        ClusterEvent.Type type = event.type();
+        if (type != ClusterEvent.Type.NODE_DOWN && type != ClusterEvent.Type.ROLE_CHANGED && type != ClusterEvent.Type.NODE_UP) {
             return;
         }
         pools.forEach((host, pool) -> {
-            if (host.toString().equals(event.node())) {
-                pool.pool().softEvictConnections();
-                size(pool.config(), role(host));
-                log.info("{}: {} {}: its pool's connections evicted", settings.poolName(), host,
-                        event.type() == ClusterEvent.Type.NODE_DOWN ? "went down" : "changed role");
+            if (!host.toString().equals(event.node())) {
+                return;
             }
+            if (type == ClusterEvent.Type.NODE_UP) {
+                size(pool.config(), role(host));
+                return;
+            }
+            pool.pool().softEvictConnections();
+            if (type == ClusterEvent.Type.NODE_DOWN) {
+                pool.config().setMinimumIdle(0);
+            } else {
+                size(pool.config(), role(host));
+            }
+            log.info("{}: {} {}: its pool's connections evicted", settings.poolName(), host,
+                    type == ClusterEvent.Type.NODE_DOWN ? "went down" : "changed role");
         });
     }
 

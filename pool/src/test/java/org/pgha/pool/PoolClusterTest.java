@@ -135,7 +135,8 @@ class PoolClusterTest {
                 assertThat(registry.get("hikaricp.connections.active").tag("pool", "ehr " + cluster.primary().hostAndPort())
                         .tag("node", cluster.primary().hostAndPort()).tag("role", "primary").gauge().value()).isEqualTo(1);
             }
-            assertThat(registry.get("pgha.statements.routed").tag("role", "primary").counter().count()).isPositive();
+            assertThat(registry.get("pgha.statements.routed").tag("role", "primary").tag("node", cluster.primary().hostAndPort())
+                    .counter().count()).isPositive();
         }
         // Closed: HikariCP's meters of the node pools are gone.
         assertThat(registry.find("hikaricp.connections.active").gauges()).isEmpty();

@@ -1,6 +1,7 @@
 package org.pgha.spring;
 
 import java.sql.SQLException;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -42,7 +43,7 @@ final class PghaSettings {
         Map<String, String> given = Binder.get(environment)
                 .bind(PREFIX, Bindable.mapOf(String.class, String.class))
                 .orElse(Map.of());
-        Map<PghaProperty, String> found = new java.util.EnumMap<>(PghaProperty.class);
+        Map<PghaProperty, String> found = new EnumMap<>(PghaProperty.class);
         for (Map.Entry<String, String> entry : given.entrySet()) {
             PghaProperty property = property(entry.getKey()).orElseThrow(() -> new InvalidPghaPropertyException(
                     PREFIX + "." + entry.getKey(), entry.getValue(), "pgha has no such property. Known: "

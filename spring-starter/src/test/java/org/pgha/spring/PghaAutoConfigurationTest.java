@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +65,7 @@ class PghaAutoConfigurationTest {
     @Test
     void everyPghaPropertyIsBoundInSpringSyntaxAndHandedToTheDriverInItsOwn() {
         List<String> values = new ArrayList<>(List.of(PGHA_URL));
-        Map<String, String> expected = new java.util.LinkedHashMap<>();
+        Map<String, String> expected = new LinkedHashMap<>();
         for (PghaProperty p : PghaProperty.values()) {
             String[] given = sampleValue(p);
             values.add(ConfigurationMetadata.springName(p) + "=" + given[0]);

@@ -8,10 +8,10 @@ package org.pgha.driver.internal;
 public interface ClusterMetrics {
 
     /** Does nothing. */
-    ClusterMetrics NONE = role -> { };
+    ClusterMetrics NONE = (node, role) -> { };
 
-    /** A statement ran on a node in this role. Called on every statement: must be cheap. */
-    void routed(NodeRole role);
+    /** A statement ran on this node, in this role. Called on every statement: must be cheap. */
+    void routed(HostSpec node, NodeRole role);
 
     /** A statement is run again after its node was lost. */
     default void retried() {

@@ -474,7 +474,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     /** Called by statements after a statement returned without error. */
     void executed() {
         transactionStatements++;
-        access.metrics().routed(node.role());
+        access.metrics().routed(node.host(), node.role());
         if (boundIntent == RoutingIntent.WRITE && !readOnly) {
             if (autoCommit) {
                 lastWriteAckNanos = access.monitor().nanoTime();

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import org.pgha.driver.ClusterEvent;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,7 +21,7 @@ import java.util.Optional;
  *       (0 for the primary, NaN when unknown);</li>
  *   <li>{@code pgha.node.lag.bytes} per node: how far a replica's replay is behind the
  *       primary's latest sample (0 for the primary, NaN when unknown);</li>
- *   <li>{@code pgha.statements.routed} by {@code role} ({@code primary}, {@code replica});</li>
+ *   <li>{@code pgha.statements.routed} by {@code node} and {@code role} ({@code primary}, {@code replica});</li>
  *   <li>{@code pgha.retries}, {@code pgha.failover.duration} (a timer), {@code pgha.failovers.failed},
  *       and {@code pgha.commit.resolutions} by {@code result}.</li>
  * </ul>
@@ -27,8 +29,8 @@ import java.util.Optional;
  */
 public final class MicrometerClusterMetrics implements ClusterMetrics {
 
-    private final Counter toPrimary;
-    private final Counter toReplica;
+    /** Per node: statements run while it was primary [0] and replica [1]. Made once, read on every statement. */
+    private final Map<HostSpec, Counter[]> routed = new HashMap<>();
     private final Counter retries;
     private final MeterRegistry registry;
     private final Tags cluster;
@@ -45,10 +47,14 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
             Gauge.builder("pgha.node.lag.bytes", monitor, m -> lagBytes(m, host)).tags(tags).baseUnit("bytes")
                     .description("Replay position behind the primary's latest sample").register(registry);
         }
-        toPrimary = Counter.builder("pgha.statements.routed").tags(cluster.and("role", "primary"))
-                .description("Statements run, by the role of the node that ran them").register(registry);
-        toReplica = Counter.builder("pgha.statements.routed").tags(cluster.and("role", "replica"))
-                .description("Statements run, by the role of the node that ran them").register(registry);
+        for (HostSpec host : monitor.config().hosts()) {
+            Tags tags = cluster.and("node", host.toString());
+            routed.put(host, new Counter[] {
+                Counter.builder("pgha.statements.routed").tags(tags.and("role", "primary"))
+                        .description("Statements run, by node and the role of the node that ran them").register(registry),
+                Counter.builder("pgha.statements.routed").tags(tags.and("role", "replica"))
+                        .description("Statements run, by node and the role of the node that ran them").register(registry)});
+        }
         retries = Counter.builder("pgha.retries").tags(cluster)
                 .description("Statements run again after their node was lost").register(registry);
         Timer failovers = Timer.builder("pgha.failover.duration").tags(cluster)
@@ -100,8 +106,11 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
     }
 
     @Override
-    public void routed(NodeRole role) {
-        (role == NodeRole.PRIMARY ? toPrimary : toReplica).increment();
+    public void routed(HostSpec node, NodeRole role) {
+        Counter[] counters = routed.get(node);
+        if (counters != null) { // always: statements run only on the URL's hosts
+            counters[role == NodeRole.PRIMARY ? 0 : 1].increment();
+        }
     }
 
     private static Optional<NodeState> up(ClusterMonitor monitor, HostSpec host) {

@@ -1,0 +1,146 @@
+package org.pgha.samples.demo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.pgha.testkit.LedgerReport;
+import org.pgha.testkit.StalenessReport;
+
+/** What the demo saw, and its report. */
+final class DemoResult {
+
+    enum EventType { FAULT, PROMOTION, REPOINT, REJOIN }
+
+    /** Something the demo did to the cluster, on the load's clock. */
+    record Event(long nanos, EventType type, String label) {
+    }
+
+    /**
+     * One failover.
+     *
+     * @param writeGapNanos the longest time without an acknowledged write, from 1 s before the
+     *     fault to the first write acknowledged after the promotion began
+     * @param firstWriteAfterNanos the first write acknowledged after the promotion began; -1 if none
+     */
+    record Failover(Event fault, Event promotion, long writeGapNanos, long firstWriteAfterNanos) {
+
+        /** From the start of the promotion to the first write acknowledged, in seconds. */
+        double afterPromotionSeconds() {
+            return (firstWriteAfterNanos - promotion.nanos()) / 1e9;
+        }
+    }
+
+    final DemoLoad load;
+    final List<Event> events;
+    final long endedNanos;
+    final LedgerReport registrations;
+    final LedgerReport labResults;
+    final StalenessReport staleness;
+    final Map<String, long[]> statementsByNode;
+    final Path output;
+    final List<Failover> failovers = new ArrayList<>();
+
+    DemoResult(DemoLoad load, List<Event> events, long endedNanos, LedgerReport registrations, LedgerReport labResults,
+               StalenessReport staleness, Map<String, long[]> statementsByNode, Path output) {
+        this.load = load;
+        this.events = List.copyOf(events);
+        this.endedNanos = endedNanos;
+        this.registrations = registrations;
+        this.labResults = labResults;
+        this.staleness = staleness;
+        this.statementsByNode = statementsByNode;
+        this.output = output;
+        long[] acks = load.writeAcks();
+        for (int i = 0; i < events.size(); i++) {
+            Event fault = events.get(i);
+            if (fault.type() != EventType.FAULT) {
+                continue;
+            }
+            Event promotion = events.stream().skip(i).filter(e -> e.type() == EventType.PROMOTION).findFirst().orElse(null);
+            if (promotion == null) {
+                continue;
+            }
+            long from = fault.nanos() - 1_000_000_000L;
+            long previous = from;
+            long gap = 0;
+            long after = -1;
+            for (long ack : acks) {
+                if (ack < from) {
+                    continue;
+                }
+                gap = Math.max(gap, ack - previous);
+                previous = ack;
+                if (ack >= promotion.nanos()) {
+                    after = ack;
+                    break;
+                }
+            }
+            failovers.add(new Failover(fault, promotion, gap, after));
+        }
+    }
+
+    /** Nothing lost, nothing doubled, no read staler than the bound. */
+    boolean clean() {
+        return registrations.isClean() && labResults.isClean() && staleness.isClean()
+                && failovers.stream().allMatch(f -> f.firstWriteAfterNanos() >= 0);
+    }
+
+    long failedRequests() {
+        long failed = 0;
+        for (DemoLoad.Kind kind : DemoLoad.Kind.values()) {
+            failed += load.total(kind, false);
+        }
+        return failed;
+    }
+
+    String report() {
+        StringBuilder r = new StringBuilder();
+        r.append(String.format("pgha failover demo: the EHR sample on a 3-node cluster, %.1f s of load%n%n",
+                load.seconds(endedNanos)));
+        r.append(String.format("%-22s %10s %8s %12s%n", "requests", "ok", "failed", "slowest"));
+        for (DemoLoad.Kind kind : DemoLoad.Kind.values()) {
+            r.append(String.format("  %-20s %10d %8d %9d ms%n", kind.label, load.total(kind, true), load.total(kind, false),
+                    load.slowestMillis(kind)));
+        }
+        for (DemoLoad.Kind kind : DemoLoad.Kind.values()) {
+            for (String failure : load.failures(kind)) {
+                r.append("    ").append(kind.label).append(" failed at ").append(failure).append('\n');
+            }
+        }
+        r.append("\nfailovers\n");
+        for (Failover f : failovers) {
+            if (f.firstWriteAfterNanos() < 0) {
+                r.append(String.format("  %-24s at %5.1f s: no write succeeded afterwards%n", f.fault().label(),
+                        load.seconds(f.fault().nanos())));
+                continue;
+            }
+            r.append(String.format("  %-24s at %5.1f s, %s at %5.1f s:%n      no write for %.2f s,"
+                            + " first write %.2f s after the promotion began%n",
+                    f.fault().label(), load.seconds(f.fault().nanos()), f.promotion().label(),
+                    load.seconds(f.promotion().nanos()), f.writeGapNanos() / 1e9, f.afterPromotionSeconds()));
+        }
+        r.append("\nstatements by node (role at the time)\n");
+        statementsByNode.forEach((node, counts) -> r.append(String.format("  %-8s %8d as primary %8d as replica%n",
+                node, counts[0], counts[1])));
+        r.append("\nledger\n");
+        r.append(ledgerLine("registrations", registrations));
+        r.append(ledgerLine("lab results", labResults));
+        r.append(String.format("%nstaleness (bound %d ms): %d chart reads checked, %d staler than the bound,"
+                        + " longest staleness %d ms%n", staleness.bound().toMillis(), staleness.readsChecked(),
+                staleness.staleReads().size(), staleness.maxStaleness().toMillis()));
+        if (!staleness.isClean()) {
+            r.append(staleness.summary()).append('\n');
+        }
+        r.append("\npicture: ").append(output.resolve("failover-demo.png")).append('\n');
+        r.append(clean() ? "RESULT: nothing lost, nothing doubled, no read staler than the bound\n"
+                : "RESULT: FAILED (see above)\n");
+        return r.toString();
+    }
+
+    private static String ledgerLine(String what, LedgerReport report) {
+        String line = String.format("  %-14s %6d acknowledged, %d lost, %d duplicated%n", what, report.acknowledged(),
+                report.lost().size(), report.duplicated().size());
+        return report.isClean() ? line : line + "    " + report.summary() + "\n";
+    }
+}
