@@ -174,6 +174,11 @@ public final class PghaConfig {
                             + " did you mean " + known.propertyName() + "?");
                 }
             }
+            String replaced = PGJDBC_ROUTING.get(name);
+            if (replaced != null) {
+                throw invalid("The pgjdbc property '" + name + "' does not apply to a pgha URL: " + replaced
+                        + ". Remove it (see docs/migration.md)");
+            }
             passThrough.put(name, entry.getValue());
         }
 
@@ -503,6 +508,16 @@ public final class PghaConfig {
     private static String typeName(Object value) {
         return value == null ? "null" : value.getClass().getSimpleName();
     }
+
+    /**
+     * pgjdbc's own multi-host routing, which pgha replaces: passed through, it would apply to
+     * each node's connection (a replica refusing {@code targetServerType=primary}, say).
+     */
+    private static final Map<String, String> PGJDBC_ROUTING = Map.of(
+            "targetServerType", "pgha chooses the node itself, the primary for writes and a replica within"
+                    + " maxReplicaLag for read-only connections",
+            "loadBalanceHosts", "pgha spreads reads over the replicas by loadBalance",
+            "hostRecheckSeconds", "pgha probes every node every probeInterval");
 
     private static SQLException invalid(String message) {
         return new SQLNonTransientConnectionException(message, PghaSqlState.INVALID_CONFIGURATION);

@@ -231,6 +231,19 @@ class PghaConfigTest {
         assertThat(invalid("jdbc:pgha://h1/db", info).getMessage()).startsWith(expected);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"targetServerType=primary", "loadBalanceHosts=true", "hostRecheckSeconds=5"})
+    void pgjdbcsOwnMultiHostRoutingIsRefusedByName(String setting) {
+        String name = setting.substring(0, setting.indexOf('='));
+        assertThat(invalid("jdbc:pgha://h1,h2/db?" + setting, null))
+                .hasMessageStartingWith("The pgjdbc property '" + name + "' does not apply to a pgha URL: ")
+                .hasMessageEndingWith("Remove it (see docs/migration.md)")
+                .extracting(SQLException::getSQLState).isEqualTo("08001");
+        Properties info = new Properties();
+        info.setProperty(name, setting.substring(name.length() + 1));
+        assertThat(invalid("jdbc:pgha://h1/db", info)).hasMessageContaining("'" + name + "'");
+    }
+
     @Test
     void nonStringPropertiesAreRejectedNamingTheKey() {
         Properties info = new Properties();
