@@ -174,8 +174,8 @@ public final class PghaDataSource implements DataSource, Closeable {
 
     /**
      * What the topology monitor knows now: where writes go and every node's role, state and
-     * lag. Starts the monitor if no connection did yet (so the first call may see every node
-     * UNKNOWN until the first probes answer).
+     * lag. Starts the monitor if no connection did yet, and then waits for its first round of
+     * probes (at most a few probe timeouts), so a health check may call it before any traffic.
      *
      * @throws SQLException if the configuration is invalid or the DataSource is closed
      */

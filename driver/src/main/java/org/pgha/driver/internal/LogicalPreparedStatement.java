@@ -54,7 +54,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
 
     private static final Param[] NONE = new Param[0];
 
-    /** Made at the first parameter, as large as the highest index set. */
+    /** By parameter index - 1; made at the first parameter, grown to the highest index set. */
     private Param[] params = NONE;
     private List<Param[]> batch;
 

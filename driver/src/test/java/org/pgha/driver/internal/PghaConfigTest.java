@@ -235,13 +235,15 @@ class PghaConfigTest {
     @ValueSource(strings = {"targetServerType=primary", "loadBalanceHosts=true", "hostRecheckSeconds=5"})
     void pgjdbcsOwnMultiHostRoutingIsRefusedByName(String setting) {
         String name = setting.substring(0, setting.indexOf('='));
-        assertThat(invalid("jdbc:pgha://h1,h2/db?" + setting, null))
+        Throwable refused = invalid("jdbc:pgha://h1,h2/db?" + setting, null);
+        assertThat(refused)
                 .hasMessageStartingWith("The pgjdbc property '" + name + "' does not apply to a pgha URL: ")
                 .hasMessageEndingWith("Remove it (see docs/migration.md)")
-                .extracting(SQLException::getSQLState).isEqualTo("08001");
+                .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("08001");
         Properties info = new Properties();
         info.setProperty(name, setting.substring(name.length() + 1));
-        assertThat(invalid("jdbc:pgha://h1/db", info)).hasMessageContaining("'" + name + "'");
+        Throwable inProperties = invalid("jdbc:pgha://h1/db", info);
+        assertThat(inProperties).hasMessageContaining("'" + name + "'");
     }
 
     @Test

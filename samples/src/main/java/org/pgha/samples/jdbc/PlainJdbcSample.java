@@ -1,6 +1,7 @@
 package org.pgha.samples.jdbc;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,8 +9,8 @@ import java.sql.Statement;
 import org.pgha.pool.PghaPoolDataSource;
 
 /**
- * pgha without Spring: the pool, configured like HikariCP, with a {@code jdbc:pgha:} URL that
- * names every node. (A plain {@code DriverManager.getConnection("jdbc:pgha://...")} works too.)
+ * pgha without Spring: a {@code jdbc:pgha:} URL that names every node, with
+ * {@code DriverManager} and with the pool, which is configured like HikariCP.
  *
  * <pre>
  * java -cp samples/target/pgha-samples.jar org.pgha.samples.jdbc.PlainJdbcSample \
@@ -26,7 +27,21 @@ public final class PlainJdbcSample {
             System.err.println("usage: PlainJdbcSample <jdbc:pgha://...> <user> <password>");
             System.exit(2);
         }
-        System.out.println(run(args[0], args[1], args[2]));
+        System.out.println("DriverManager: a connection to the " + withDriverManager(args[0], args[1], args[2]));
+        System.out.println("PghaPoolDataSource: " + run(args[0], args[1], args[2]));
+    }
+
+    /**
+     * The driver alone, as with any JDBC driver: every connection opens physical connections
+     * of its own. Returns the server's role.
+     */
+    static String withDriverManager(String url, String user, String password) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, user, password);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1) ? "replica" : "primary";
+        }
     }
 
     /** Writes a note on the primary, reads the notes on a replica; returns what it saw. */
