@@ -54,7 +54,8 @@ class SpringClusterTest {
                 "spring.jpa.open-in-view=false",
                 "spring.main.banner-mode=off",
                 "pgha.probe-interval=200ms",
-                "pgha.failover-timeout=30s").run();
+                "pgha.failover-timeout=30s",
+                "spring.liquibase.enabled=false").run(); // Flyway migrates here; LiquibaseClusterTest uses Liquibase
     }
 
     @Test
