@@ -29,7 +29,8 @@ final class DemoChart {
     static void write(DemoResult result, Path file) throws IOException {
         DemoLoad load = result.load;
         double seconds = load.seconds(result.endedNanos);
-        int buckets = (int) Math.ceil(seconds * 1000 / DemoLoad.BUCKET_MILLIS);
+        // Whole buckets only: the last one was cut short when the load stopped.
+        int buckets = Math.max(1, (int) (seconds * 1000 / DemoLoad.BUCKET_MILLIS));
         double perSecond = 1000.0 / DemoLoad.BUCKET_MILLIS;
         long[][] ok = new long[DemoLoad.Kind.values().length][];
         long[] failed = new long[buckets];
@@ -52,7 +53,8 @@ final class DemoChart {
         g.fillRect(0, 0, WIDTH, HEIGHT);
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
-        Scale x = v -> LEFT + v / seconds * plotWidth;
+        double shown = buckets * DemoLoad.BUCKET_MILLIS / 1000.0;
+        Scale x = v -> LEFT + v / shown * plotWidth;
         double yTop = top;
         Scale y = v -> TOP + plotHeight - v / yTop * plotHeight;
 
@@ -78,8 +80,8 @@ final class DemoChart {
             String label = String.format("%.0f", v);
             g.drawString(label, LEFT - 8 - g.getFontMetrics().stringWidth(label), py + 4);
         }
-        int step = seconds > 60 ? 10 : 5;
-        for (int s = 0; s <= seconds; s += step) {
+        int step = shown > 60 ? 10 : 5;
+        for (int s = 0; s <= shown; s += step) {
             int px = (int) x.at(s);
             g.setColor(Color.DARK_GRAY);
             g.drawLine(px, TOP + plotHeight, px, TOP + plotHeight + 5);
