@@ -9,19 +9,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +25,7 @@ import org.pgha.testkit.LedgerReport;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.LocalClusterTest;
 import org.pgha.testkit.Node;
+import org.pgha.testkit.Workload;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -112,11 +106,12 @@ class SpringClusterTest {
 
     @Test
     void aCrashedPrimaryUnderLoadFailsNoRequestAndLosesOrDoublesNothing(LocalCluster cluster) throws Exception {
-        try (ConfigurableApplicationContext app = start(cluster); Load load = new Load(app.getBean(ChartService.class))) {
+        Ledger ledger = new Ledger();
+        try (ConfigurableApplicationContext app = start(cluster); Workload load = load(app.getBean(ChartService.class), ledger)) {
             Object indicator = app.getBean(PghaHealthAutoConfiguration.BEAN);
             Node old = cluster.primary();
             Node sync = cluster.synchronousStandby().orElseThrow();
-            load.awaitProgress();
+            load.awaitProgress(40, PROGRESS);
             assertThat(Boot.health(indicator).details()).containsEntry("primary", old.hostAndPort());
 
             cluster.crash(old);
@@ -124,22 +119,43 @@ class SpringClusterTest {
             assertThat(Boot.health(indicator).details()).containsEntry("writes", "NO_PRIMARY");
             assertThat(Boot.endpointStatus(app, "pgha")).as("/actuator/health/pgha").isEqualTo("DOWN");
             cluster.failOver(sync);
-            load.awaitProgress();
+            load.awaitProgress(40, PROGRESS);
             Boot.HealthReading after = Boot.health(indicator);
             assertThat(after.status()).isEqualTo("UP");
             assertThat(after.details()).containsEntry("primary", sync.hostAndPort());
             assertThat(app.getBean(MeterRegistry.class).get("pgha.failover.duration").timer().count()).isEqualTo(1);
 
             cluster.rejoin(old);
-            load.awaitProgress();
-            load.stop();
+            load.awaitProgress(40, PROGRESS);
+            load.stop(PROGRESS);
+            assertThat(load.errors()).as("errors the application saw").isEmpty();
             cluster.awaitReplication(Duration.ofSeconds(30));
             try (Connection c = cluster.connect(cluster.primary())) {
-                LedgerReport report = load.ledger.compare(counts(c));
+                LedgerReport report = ledger.compare(counts(c));
                 assertThat(report.isClean()).as(report.summary()).isTrue();
                 assertThat(report.acknowledged()).isGreaterThan(100);
             }
         }
+    }
+
+    private static final Duration PROGRESS = Duration.ofSeconds(60);
+
+    /** Registrations (JPA, two patients per transaction) and chart reads (JPA and JdbcTemplate), as service calls. */
+    private static Workload load(ChartService charts, Ledger ledger) {
+        return Workload.builder()
+                .operation("register two", 2, () -> {
+                    long first = ledger.newId();
+                    long second = ledger.newId();
+                    charts.registerTwo(first, second, "load");
+                    ledger.acknowledged(first);
+                    ledger.acknowledged(second);
+                })
+                .operation("count", 1, () -> charts.countByName("load"))
+                .operation("read", 1, () -> {
+                    charts.readWithJpa();
+                    charts.readWithJdbcTemplate();
+                })
+                .start();
     }
 
     private static Map<Long, Long> counts(Connection c) throws SQLException {
@@ -151,79 +167,5 @@ class SpringClusterTest {
             }
         }
         return counts;
-    }
-
-    /** Registrations (JPA, two patients per transaction) and chart reads (JPA and JdbcTemplate), as service calls. */
-    private static final class Load implements AutoCloseable {
-        final Ledger ledger = new Ledger();
-        private final ChartService charts;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicLong writes = new AtomicLong();
-        private final AtomicLong reads = new AtomicLong();
-        private final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        private final ExecutorService threads = Executors.newFixedThreadPool(4);
-        private final List<Future<?>> tasks = new ArrayList<>();
-
-        Load(ChartService charts) {
-            this.charts = charts;
-            for (int i = 0; i < 2; i++) {
-                tasks.add(threads.submit(() -> loop(this::register)));
-            }
-            tasks.add(threads.submit(() -> loop(() -> {
-                charts.countByName("load");
-                reads.incrementAndGet();
-            })));
-            tasks.add(threads.submit(() -> loop(() -> {
-                charts.readWithJpa();
-                charts.readWithJdbcTemplate();
-                reads.incrementAndGet();
-            })));
-        }
-
-        private void register() {
-            long first = ledger.newId();
-            long second = ledger.newId();
-            charts.registerTwo(first, second, "load");
-            ledger.acknowledged(first);
-            ledger.acknowledged(second);
-            writes.addAndGet(2);
-        }
-
-        private Void loop(Runnable operation) {
-            while (running.get()) {
-                try {
-                    operation.run();
-                } catch (Throwable t) {
-                    errors.add(t);
-                    return null;
-                }
-            }
-            return null;
-        }
-
-        void awaitProgress() throws InterruptedException {
-            long w = writes.get();
-            long r = reads.get();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (writes.get() < w + 40 || reads.get() < r + 40) {
-                assertThat(errors).as("errors the application saw").isEmpty();
-                assertThat(System.nanoTime()).as("progress within 60 s").isLessThan(deadline);
-                Thread.sleep(20);
-            }
-        }
-
-        void stop() throws Exception {
-            running.set(false);
-            for (Future<?> task : tasks) {
-                task.get(60, TimeUnit.SECONDS);
-            }
-            assertThat(errors).as("errors the application saw").isEmpty();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            threads.shutdownNow();
-        }
     }
 }
