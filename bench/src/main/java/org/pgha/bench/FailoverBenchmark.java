@@ -215,18 +215,13 @@ public final class FailoverBenchmark {
         long awaitWriteAfter(long nanos, Duration limit) throws InterruptedException {
             long deadline = System.nanoTime() + limit.toNanos();
             while (System.nanoTime() - deadline < 0) {
-                for (long ack : acks) {
-                    if (ack >= nanos) {
-                        return firstAfter(nanos);
-                    }
+                long first = acks.stream().filter(a -> a >= nanos).mapToLong(Long::longValue).min().orElse(-1);
+                if (first >= 0) {
+                    return first;
                 }
                 Thread.sleep(5);
             }
             return -1;
-        }
-
-        private long firstAfter(long nanos) {
-            return acks.stream().filter(a -> a >= nanos).mapToLong(Long::longValue).min().orElse(-1);
         }
 
         /** The longest time without an acknowledged write, from {@code from} to the last one. */

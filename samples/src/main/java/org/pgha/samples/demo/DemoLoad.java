@@ -125,11 +125,11 @@ final class DemoLoad implements AutoCloseable {
                     Thread.sleep(20);
                     continue;
                 }
-                count(ok, kind, sent);
+                count(ok, kind);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                count(failed, kind, sent);
+                count(failed, kind);
                 List<String> messages = failures.get(kind);
                 if (messages.size() < 5) {
                     messages.add(String.format("%.1f s: %s", seconds(sent), e.getMessage()));
@@ -139,7 +139,7 @@ final class DemoLoad implements AutoCloseable {
         }
     }
 
-    private void count(AtomicLongArray counts, Kind kind, long sentNanos) {
+    private void count(AtomicLongArray counts, Kind kind) {
         int bucket = (int) Math.min(MAX_BUCKETS - 1, (System.nanoTime() - startNanos) / 1_000_000 / BUCKET_MILLIS);
         counts.incrementAndGet(kind.ordinal() * MAX_BUCKETS + bucket);
     }
@@ -255,9 +255,5 @@ final class DemoLoad implements AutoCloseable {
     /** When writes (registrations, lab results) were acknowledged, on the checker's clock, in order. */
     long[] writeAcks() {
         return writeAcks.stream().mapToLong(Long::longValue).sorted().toArray();
-    }
-
-    Duration bound() {
-        return bound;
     }
 }
