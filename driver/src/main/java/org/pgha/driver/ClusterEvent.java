@@ -28,6 +28,13 @@ public record ClusterEvent(Type type, String node, String detail, Instant at, Du
         PRIMARY_CHANGED,
         /** Two primaries on the highest timeline: writes are refused until one is gone. */
         SPLIT_BRAIN,
+        /**
+         * The only primary's history lacks writes a newer primary took (its timeline is lower
+         * than one pgha saw taking writes, or its position is behind it on the same timeline):
+         * a failover manager's split brain, or a restore. {@code node} is that primary; the
+         * detail names both timelines and the WAL range whose acknowledged writes may be lost.
+         */
+        HISTORY_DIVERGED,
         /** A node belongs to another cluster (a different {@code system_identifier}): never used. */
         NODE_REFUSED,
         /** The primary is gone (down, or no node is a usable primary): a failover began. {@code node} is the lost primary. */

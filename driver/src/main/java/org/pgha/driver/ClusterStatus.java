@@ -25,7 +25,13 @@ public record ClusterStatus(Instant at, Writes writes, String primary, List<Node
         /** No node is up and primary: a failover is under way, or the cluster is down. */
         NO_PRIMARY,
         /** Two primaries on the highest timeline: pgha refuses writes until one is gone. */
-        SPLIT_BRAIN
+        SPLIT_BRAIN,
+        /**
+         * The only primary's history lacks writes a newer primary took: pgha refuses writes and
+         * reads until that primary is back or the history is accepted (see
+         * {@code followDivergedHistory}).
+         */
+        HISTORY_DIVERGED
     }
 
     /** A node's role as its last successful probe saw it. */

@@ -127,6 +127,11 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT.propertyName(), Boolean.toString(enabled));
     }
 
+    /** See {@link PghaProperty#FOLLOW_DIVERGED_HISTORY}. */
+    public void setFollowDivergedHistory(boolean follow) {
+        setProperty(PghaProperty.FOLLOW_DIVERGED_HISTORY.propertyName(), Boolean.toString(follow));
+    }
+
     /** See {@link PghaProperty#TRANSACTION_REPLAY}. */
     public void setTransactionReplay(boolean enabled) {
         setProperty(PghaProperty.TRANSACTION_REPLAY.propertyName(), Boolean.toString(enabled));
@@ -181,6 +186,19 @@ public final class PghaDataSource implements DataSource, Closeable {
      */
     public ClusterStatus clusterStatus() throws SQLException {
         return start().monitor().status();
+    }
+
+    /**
+     * Accepts the history of the only primary after pgha found it lacking writes a newer
+     * primary took ({@link ClusterEvent.Type#HISTORY_DIVERGED}, {@link ClusterStatus.Writes#HISTORY_DIVERGED}):
+     * writes and reads go to it from now on, and the writes only the newer history held stay
+     * lost. An operator's decision: see {@code docs/operations.md}.
+     *
+     * @return whether there was a diverged history to accept
+     * @throws SQLException if the configuration is invalid or the DataSource is closed
+     */
+    public boolean acceptDivergedHistory() throws SQLException {
+        return start().monitor().acceptDivergedHistory();
     }
 
     @Override

@@ -90,6 +90,12 @@ public enum PghaProperty {
                     + " result the application already read is checked against the replayed one: if all match, the"
                     + " transaction goes on as if nothing happened; otherwise it is rolled back with SQLState 40R01."
                     + " If false, a lost transaction always ends with 40R01."),
+    FOLLOW_DIVERGED_HISTORY("followDivergedHistory", Rule.bool(), "false",
+            "What pgha does when the only primary's history lacks writes that a newer primary took (a lower timeline"
+                    + " than one pgha saw taking writes, as after a failover manager's split brain): false refuses writes"
+                    + " and reads with SQLState 08R05 until the newer primary is back or acceptDivergedHistory() is"
+                    + " called; true reports it (ERROR log, HISTORY_DIVERGED event, meter) and then follows the new"
+                    + " history, whose missing writes stay lost."),
     TRANSACTION_REPLAY_LIMIT("transactionReplayLimit", Rule.intAtLeast(0), "1000",
             "The most statement executions (a batch counts each of its entries) a transaction may have for it to be"
                     + " replayable. A longer transaction stops recording, frees what it recorded, and is rolled back"

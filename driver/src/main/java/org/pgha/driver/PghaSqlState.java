@@ -15,6 +15,12 @@ public final class PghaSqlState {
     public static final String NO_PRIMARY = "08R01";
     /** Two primaries on the highest timeline: writes are refused until one is gone. */
     public static final String SPLIT_BRAIN = "08R02";
+    /**
+     * The only primary's history lacks writes that a newer primary took (a lower timeline than
+     * one pgha saw taking writes, or a position behind it): writes and reads are refused until
+     * the newer primary is back or the history is accepted. See {@link HistoryDivergedException}.
+     */
+    public static final String HISTORY_DIVERGED = "08R05";
     /** A read found no replica within the lag bound and {@code readFallback=fail}. */
     public static final String NO_REPLICA_WITHIN_LAG = "08R03";
     /** No usable node appeared within {@code failoverTimeout}: see {@link FailoverTimeoutException}. */

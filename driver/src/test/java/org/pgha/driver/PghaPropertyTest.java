@@ -106,6 +106,7 @@ class PghaPropertyTest {
                         "failoverTimeout DURATION 60s",
                         "exactlyOnceAutocommit BOOLEAN false",
                         "transactionReplay BOOLEAN true",
+                        "followDivergedHistory BOOLEAN false",
                         "transactionReplayLimit INTEGER 1000");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");

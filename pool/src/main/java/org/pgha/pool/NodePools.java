@@ -175,6 +175,10 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     @Override
     public void onEvent(ClusterEvent event) {
         ClusterEvent.Type type = event.type();
+        if (type == ClusterEvent.Type.PRIMARY_CHANGED) {
+            evictOldPrimaries(event.node());
+            return;
+        }
         if (type != ClusterEvent.Type.NODE_DOWN && type != ClusterEvent.Type.ROLE_CHANGED && type != ClusterEvent.Type.NODE_UP) {
             return;
         }
@@ -194,6 +198,22 @@ final class NodePools implements NodeConnections, ClusterEventListener {
             }
             log.info("{}: {} {}: its pool's connections evicted", settings.poolName(), host,
                     type == ClusterEvent.Type.NODE_DOWN ? "went down" : "changed role");
+        });
+    }
+
+    /**
+     * Writes moved to {@code newPrimary} while an old primary may still run (a partition, a
+     * failover manager that promoted without stopping it): the idle connections of every other
+     * node that still reports itself primary are evicted, so none is handed out there again.
+     * Its busy ones the monitor aborted already.
+     */
+    private void evictOldPrimaries(String newPrimary) {
+        pools.forEach((host, pool) -> {
+            if (!host.toString().equals(newPrimary) && role(host) == NodeRole.PRIMARY) {
+                pool.pool().softEvictConnections();
+                log.info("{}: {} no longer takes writes ({} does): its pool's connections evicted", settings.poolName(),
+                        host, newPrimary);
+            }
         });
     }
 

@@ -151,6 +151,19 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
         return start().access().monitor().status();
     }
 
+    /**
+     * Accepts the history of the only primary after pgha found it lacking writes a newer
+     * primary took ({@link org.pgha.driver.ClusterEvent.Type#HISTORY_DIVERGED}, {@link ClusterStatus.Writes#HISTORY_DIVERGED}):
+     * writes and reads go to it from now on, and the writes only the newer history held stay
+     * lost. An operator's decision: see {@code docs/operations.md}.
+     *
+     * @return whether there was a diverged history to accept
+     * @throws SQLException if the configuration is invalid or the DataSource is closed
+     */
+    public boolean acceptDivergedHistory() throws SQLException {
+        return start().access().monitor().acceptDivergedHistory();
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
         return new LogicalConnection(start().access(), () -> { });

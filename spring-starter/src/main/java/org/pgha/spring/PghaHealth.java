@@ -39,6 +39,9 @@ final class PghaHealth {
             case PRIMARY -> details.put("primary", status.primary());
             case NO_PRIMARY -> details.put("reason", "no node is an up primary: a failover is under way or the cluster is down");
             case SPLIT_BRAIN -> details.put("reason", "two primaries on the highest timeline: writes are refused until one is gone");
+            case HISTORY_DIVERGED -> details.put("reason", "the only primary's history lacks writes a newer primary took"
+                    + " (a lower timeline): writes and reads are refused until that primary is back or the history is"
+                    + " accepted (acceptDivergedHistory()); see the HISTORY_DIVERGED log line for the WAL range at risk");
         }
         Map<String, Object> nodes = new LinkedHashMap<>();
         for (ClusterStatus.Node node : status.nodes()) {

@@ -94,6 +94,8 @@ public final class ClusterMonitor implements AutoCloseable {
     private PrimaryHistory history = PrimaryHistory.empty();
     private HostSpec historyOwner;
     private int historyTimeline;
+    /** The diverged primary last reported, so that one divergence is one event; guarded by publishLock. */
+    private NodeState reportedDivergence;
 
     /** Opens a probe connection to one node. */
     @FunctionalInterface
@@ -161,6 +163,7 @@ public final class ClusterMonitor implements AutoCloseable {
             case OK -> ClusterStatus.Writes.PRIMARY;
             case NO_PRIMARY -> ClusterStatus.Writes.NO_PRIMARY;
             case SPLIT_BRAIN -> ClusterStatus.Writes.SPLIT_BRAIN;
+            case DIVERGED -> ClusterStatus.Writes.HISTORY_DIVERGED;
         };
         return new ClusterStatus(wallClock.instant(), writes, target.isOk() ? target.node().host().toString() : null, nodes);
     }
@@ -269,7 +272,30 @@ public final class ClusterMonitor implements AutoCloseable {
         }
     }
 
-    private void abortConnections(HostSpec host) {
+    /**
+     * Accepts the history of the only primary after {@link ClusterEvent.Type#HISTORY_DIVERGED}:
+     * writes go to it from now on, and what the newer history held beyond it stays lost.
+     *
+     * @return whether there was a diverged history to accept
+     */
+    public boolean acceptDivergedHistory() {
+        List<ClusterEvent> events = new ArrayList<>();
+        synchronized (publishLock) {
+            Topology before = topology;
+            WriteTarget target = before.writeTarget();
+            if (target.status() != WriteTarget.Status.DIVERGED) {
+                return false;
+            }
+            log.warn("pgha cluster {}: the application accepted the history of {} on timeline {}: {}", name,
+                    target.behind().host(), target.behind().timeline(), target.mark().describe(target.behind()));
+            publish(before, before.toBuilder().historyMark(HistoryMark.of(target.behind()))
+                    .takenAtNanos(nanoClock.getAsLong()).build(), events);
+        }
+        fire(events);
+        return true;
+    }
+
+    private void abortConnections(HostSpec host, String why) {
         java.util.Set<Connection> set = inUse.get(host);
         if (set == null || set.isEmpty()) {
             return;
@@ -284,7 +310,7 @@ public final class ClusterMonitor implements AutoCloseable {
                 log.debug("pgha cluster {}: could not abort a connection to {}", name, host, e);
             }
         }
-        log.info("pgha cluster {}: {} is DOWN: aborted {} connections to it", name, host, aborted);
+        log.info("pgha cluster {}: {} {}: aborted {} connections to it", name, host, why, aborted);
     }
 
     @Override
@@ -436,6 +462,7 @@ public final class ClusterMonitor implements AutoCloseable {
 
     private void succeeded(HostSpec host, long sentAt, ProbeResult result) {
         List<ClusterEvent> events = new ArrayList<>();
+        HostSpec fenced;
         synchronized (publishLock) {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
@@ -450,13 +477,18 @@ public final class ClusterMonitor implements AutoCloseable {
             refuseStrangers(before, builder, now, result.systemIdentifier(), events);
             Topology next = builder.build();
             next = withPrimarySample(next, now);
-            publish(before, next, events);
+            next = checkHistory(next, events);
+            fenced = publish(before, next, events);
+        }
+        if (fenced != null) {
+            abortConnections(fenced, "no longer takes writes");
         }
         fire(events);
     }
 
     private void failed(HostSpec host, long sentAt, String error, boolean timedOut) {
         List<ClusterEvent> events = new ArrayList<>();
+        HostSpec fenced;
         boolean wentDown = false;
         synchronized (publishLock) {
             Topology before = topology;
@@ -474,10 +506,14 @@ public final class ClusterMonitor implements AutoCloseable {
                 // The primary failed a probe: find out fast what the cluster looks like now.
                 fastSince = nanoClock.getAsLong();
             }
-            publish(before, before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(), events);
+            fenced = publish(before, checkHistory(before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(),
+                    events), events);
         }
         if (wentDown) {
-            abortConnections(host);
+            abortConnections(host, "is DOWN");
+        }
+        if (fenced != null && !fenced.equals(host)) {
+            abortConnections(fenced, "no longer takes writes");
         }
         fire(events);
     }
@@ -541,9 +577,59 @@ public final class ClusterMonitor implements AutoCloseable {
         }
     }
 
-    private void publish(Topology before, Topology next, List<ClusterEvent> events) {
+    /**
+     * Keeps the newest history a write target had ({@link HistoryMark}) and reports a primary
+     * whose history lacks it: an ERROR log line and a {@link ClusterEvent.Type#HISTORY_DIVERGED}
+     * event, once per diverged primary and timeline. With {@code followDivergedHistory} the new
+     * history is accepted at once; otherwise the write target stays DIVERGED.
+     */
+    private Topology checkHistory(Topology next, List<ClusterEvent> events) {
+        WriteTarget target = next.writeTarget();
+        if (target.status() == WriteTarget.Status.DIVERGED) {
+            NodeState behind = target.behind();
+            if (reportedDivergence == null || !reportedDivergence.host().equals(behind.host())
+                    || reportedDivergence.timeline() != behind.timeline()) {
+                reportedDivergence = behind;
+                String detail = target.mark().describe(behind);
+                boolean follow = config.followDivergedHistory();
+                log.error("pgha cluster {}: history diverged: {}. {}", name, detail, follow
+                        ? "followDivergedHistory=true: writes go to it from now on"
+                        : "Writes and reads are refused (SQLState 08R05) until " + target.mark().primary()
+                                + " is primary again or the application calls acceptDivergedHistory()");
+                events.add(event(ClusterEvent.Type.HISTORY_DIVERGED, behind.host(), detail));
+            }
+            if (config.followDivergedHistory()) {
+                return next.toBuilder().historyMark(HistoryMark.of(behind)).build();
+            }
+            return next;
+        }
+        if (target.isOk()) {
+            reportedDivergence = null;
+            HistoryMark mark = next.historyMark();
+            HistoryMark advanced = HistoryMark.advance(mark, target.node());
+            if (advanced != mark) {
+                return next.toBuilder().historyMark(advanced).build();
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Publishes the next snapshot. Returns the node that was the write target and is up but no
+     * longer is (another primary took over, or a split brain or a diverged history leaves no
+     * target): the caller aborts the connections to it, so that no transaction open there
+     * commits once a newer primary is known. A node that went DOWN is aborted as such.
+     */
+    private HostSpec publish(Topology before, Topology next, List<ClusterEvent> events) {
         WriteTarget was = before.writeTarget();
         WriteTarget is = next.writeTarget();
+        HostSpec fenced = null;
+        if (was.isOk() && !(is.isOk() && is.node().host().equals(was.node().host()))) {
+            HostSpec old = was.node().host();
+            if (next.node(old).map(NodeState::up).orElse(false)) {
+                fenced = old;
+            }
+        }
         if (is.status() == WriteTarget.Status.OK) {
             if (was.status() != WriteTarget.Status.OK || !was.node().host().equals(is.node().host())) {
                 events.add(event(ClusterEvent.Type.PRIMARY_CHANGED, is.node().host(),
@@ -570,6 +656,7 @@ public final class ClusterMonitor implements AutoCloseable {
         if (!events.isEmpty()) {
             log.info("pgha cluster {}: {}; now {}", name, events, next);
         }
+        return fenced;
     }
 
     private void failoverEvent(FailoverTracker.Transition t, List<ClusterEvent> events) {

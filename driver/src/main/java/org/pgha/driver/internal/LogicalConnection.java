@@ -121,9 +121,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             autoCommit = false;
             boolean done = false;
             try {
-                if (physical != null) {
-                    physical.setAutoCommit(false);
-                }
+                onPhysical(c -> c.setAutoCommit(false));
                 R result = write.run();
                 commit();
                 done = true;
@@ -176,8 +174,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
      */
     Connection physicalFor(boolean execute) throws SQLException {
         checkOpen();
-        if (physical != null && (!access.monitor().isTracked(node.host(), physical) || physical.isClosed())) {
-            abandonClosedPhysical();
+        if (physical != null && !alive()) {
+            abandonClosedPhysical(null);
         }
         if (physical == null || !transactionActive) {
             route();
@@ -199,8 +197,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
         long now = monitor.nanoTime();
         ReadConsistency consistency = consistency();
         if (physical != null && intent == boundIntent
-                && access.router().stillQualifies(intent, node.host(), topology, now, consistency)) {
-            syncReadOnly();
+                && access.router().stillQualifies(intent, node.host(), topology, now, consistency)
+                && syncedReadOnly()) {
             return;
         }
         long deadline = 0;
@@ -211,7 +209,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
             try {
                 target = access.router().choose(intent, topology, now, consistency);
             } catch (SQLException e) {
-                if (!PghaSqlState.NO_PRIMARY.equals(e.getSQLState()) && !PghaSqlState.SPLIT_BRAIN.equals(e.getSQLState())) {
+                String state = e.getSQLState();
+                if (!PghaSqlState.NO_PRIMARY.equals(state) && !PghaSqlState.SPLIT_BRAIN.equals(state)
+                        && !PghaSqlState.HISTORY_DIVERGED.equals(state)) {
                     throw e;
                 }
                 rejectedCredentials(topology);
@@ -231,6 +231,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
                 monitor.requestProbe();
             }
             if (now - deadline >= 0) {
+                if (last != null && PghaSqlState.HISTORY_DIVERGED.equals(last.getSQLState())) {
+                    // Waiting did not bring the newer history back: only the operator can judge.
+                    throw last;
+                }
                 throw failoverTimeout(intent, topology, last, wait);
             }
             topology = monitor.awaitChange(topology, deadline);
@@ -245,9 +249,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
      */
     private SQLException bind(NodeState target, RoutingIntent intent) throws SQLException {
         if (physical != null && target.host().equals(node.host())) {
+            if (!syncedReadOnly()) {
+                return new SQLException("The connection to " + target.host() + " was lost", "08006");
+            }
             node = target;
             boundIntent = intent;
-            syncReadOnly();
             return null;
         }
         Connection fresh;
@@ -346,11 +352,39 @@ public final class LogicalConnection implements Connection, PghaConnection {
         return new ReadConsistency(writeAck, minLsn);
     }
 
-    private void syncReadOnly() throws SQLException {
+    /**
+     * Brings the bound physical connection's read-only flag in line, between transactions.
+     * Returns false if the connection was lost doing so: it is dropped (nothing was at stake),
+     * and the caller routes afresh.
+     */
+    private boolean syncedReadOnly() throws SQLException {
         if (physicalReadOnly != readOnly) {
-            physical.setReadOnly(readOnly);
+            try {
+                physical.setReadOnly(readOnly);
+            } catch (SQLException e) {
+                if (!recoverFromLostCall(e)) {
+                    throw e;
+                }
+                return false;
+            }
             physicalReadOnly = readOnly;
         }
+        return true;
+    }
+
+    /**
+     * After a connection-level call on the bound physical connection failed: if its node or
+     * connection was lost, drops it (replaying the transaction if work of it was at stake) and
+     * returns true, so the caller makes the call again on the next physical connection;
+     * otherwise returns false and the failure is the application's.
+     */
+    boolean recoverFromLostCall(SQLException e) throws SQLException {
+        failed(e);
+        if (physical == null || !nodeLost(e)) {
+            return false;
+        }
+        abandonClosedPhysical(e);
+        return true;
     }
 
     private void applySessionState(Connection c) throws SQLException {
@@ -434,17 +468,97 @@ public final class LogicalConnection implements Connection, PghaConnection {
     }
 
     /**
-     * The monitor aborted this physical connection (its node went DOWN) while the connection
-     * was idle: drop it before anything is sent, so the next statement goes to a usable node
-     * with no doubt about its outcome. A transaction that had done work there is lost.
+     * Whether the bound physical connection can still be used: the monitor did not abort it
+     * (its node went DOWN, or stopped taking writes) and it is not closed. A pooled
+     * connection's proxy may not report an aborted connection closed, hence the tracking.
      */
-    private void abandonClosedPhysical() throws SQLException {
+    private boolean alive() throws SQLException {
+        return access.monitor().isTracked(node.host(), physical) && !physical.isClosed();
+    }
+
+    /**
+     * The bound physical connection is gone (the monitor aborted it, or a call on it failed
+     * with {@code failure}): drop it before anything more is sent, so the next statement goes
+     * to a usable node with no doubt about its outcome. With no work of the transaction at
+     * stake that is all; a transaction that had done work there is replayed on a usable node
+     * (or rolled back with {@link TransactionRolledBackException}).
+     */
+    private void abandonClosedPhysical(SQLException failure) throws SQLException {
         boolean lostWork = transactionActive && transactionStatements > 0;
         HostSpec lost = dropLostNode();
         transactionActive = false;
         if (lostWork) {
-            replay(lost, new SQLException("The connection to " + lost + " was closed: its node went down", "08006"));
+            replay(lost, failure != null ? failure
+                    : new SQLException("The connection to " + lost + " was closed: its node went down or stopped taking writes", "08006"));
         }
+    }
+
+    /** A call on a physical connection. */
+    @FunctionalInterface
+    private interface PhysicalCall<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    /** A call on a physical connection that returns nothing. */
+    @FunctionalInterface
+    private interface PhysicalAction {
+        void on(Connection c) throws SQLException;
+    }
+
+    /**
+     * Applies a connection-level call (a session setting, an empty commit, a warning read) to
+     * the bound physical connection, if one is bound; the caller keeps the state itself, and
+     * every physical connection bound later gets it. A node lost before or during the call
+     * costs the application nothing when no work of the transaction is at stake: the physical
+     * connection is dropped and the call is done. With work at stake, the transaction is
+     * replayed on a usable node first, and the call is made there.
+     */
+    private void onPhysical(PhysicalAction action) throws SQLException {
+        fromPhysical(c -> {
+            action.on(c);
+            return null;
+        }, false);
+    }
+
+    /**
+     * Makes a connection-level call on a physical connection: the bound one, or with
+     * {@code bind} one routed to now (waiting for a usable node as a statement would). A node
+     * lost before or during the call is handled as in {@link #onPhysical}, and the call is made
+     * again on the next physical connection; without {@code bind} and with none bound, returns
+     * null.
+     */
+    private <T> T fromPhysical(PhysicalCall<T> call, boolean bind) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            Connection c;
+            if (bind) {
+                c = physicalFor(false);
+            } else {
+                if (physical != null && !alive()) {
+                    abandonClosedPhysical(null);
+                }
+                c = physical;
+                if (c == null) {
+                    return null;
+                }
+            }
+            try {
+                return call.on(c);
+            } catch (SQLException e) {
+                if (attempt >= MAX_ATTEMPTS || !recoverFromLostCall(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a connection-level call failed because its node or connection was lost. Some
+     * calls wrap the reason without a SQLState of their own ({@code setClientInfo} throws a
+     * {@link SQLClientInfoException} around pgjdbc's "connection closed").
+     */
+    private boolean nodeLost(SQLException e) {
+        SQLException reason = e.getSQLState() == null && e.getCause() instanceof SQLException ? (SQLException) e.getCause() : e;
+        return access.classifier().classify(reason, false) == FailureVerdict.NODE_LOST;
     }
 
     /** Drops the physical connection of a node that failed and avoids that node until it is vouched for again. */
@@ -783,18 +897,18 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        return callable(physicalFor(false).prepareCall(sql));
+        return callable(fromPhysical(c -> c.prepareCall(sql), true));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        return callable(physicalFor(false).prepareCall(sql, resultSetType, resultSetConcurrency));
+        return callable(fromPhysical(c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), true));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
             throws SQLException {
-        return callable(physicalFor(false).prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+        return callable(fromPhysical(c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), true));
     }
 
     /**
@@ -826,7 +940,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public String nativeSQL(String sql) throws SQLException {
-        return physicalFor(false).nativeSQL(sql);
+        return fromPhysical(c -> c.nativeSQL(sql), true);
     }
 
     // ------------------------------------------------------------------ transactions
@@ -837,14 +951,12 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (autoCommit == this.autoCommit) {
             return;
         }
-        if (physical != null) {
-            try {
-                // Per JDBC, switching autocommit on commits the transaction in progress.
-                physical.setAutoCommit(autoCommit);
-            } catch (SQLException e) {
-                throw failed(e);
-            }
+        if (autoCommit && transactionActive) {
+            // Per JDBC, switching autocommit on commits the transaction in progress: through
+            // commit(), so that a COMMIT whose answer is lost is resolved like any other.
+            commit();
         }
+        onPhysical(c -> c.setAutoCommit(autoCommit));
         this.autoCommit = autoCommit;
         transactionEnded(autoCommit);
     }
@@ -869,9 +981,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
             throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
         }
         if (physical == null || !transactionActive) {
-            if (physical != null) {
-                physical.commit();
-            }
+            // Nothing ran since the last commit or rollback: nothing can be lost either.
+            onPhysical(Connection::commit);
             transactionEnded(true);
             return;
         }
@@ -879,6 +990,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
             String xid = null;
             long insertLsn = -1;
             NodeState ranOn = node;
+            if (writePending && !stillWriteTarget()) {
+                // A newer primary is known (or none can be trusted): this transaction must not
+                // commit here, where its writes would be lost. Nothing was committed: replay it.
+                replayAfterLoss(new SQLException("The primary " + node.host() + " no longer takes writes: "
+                        + access.monitor().topology().writeTarget(), "08006"), attempt);
+                continue;
+            }
             if (writePending) {
                 try (Statement s = physical.createStatement();
                      ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text")) {
@@ -922,6 +1040,12 @@ public final class LogicalConnection implements Connection, PghaConnection {
             transactionEnded(true);
             return;
         }
+    }
+
+    /** Whether the bound node is still where writes go: one volatile read, no allocation. */
+    private boolean stillWriteTarget() {
+        WriteTarget target = access.monitor().topology().writeTarget();
+        return target.isOk() && target.node().host().equals(node.host());
     }
 
     /** The node was lost before COMMIT was sent: replays the transaction, or throws what the application sees. */
@@ -1022,6 +1146,11 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (node.host().equals(doubt.host()) && node.timeline() == doubt.timeline()) {
             return Verdict.TRUSTED;
         }
+        if (node.timeline() < doubt.timeline()) {
+            // A primary on an older timeline never replayed a record of a newer one (a history
+            // that diverged, accepted by the application): the transaction is not in it.
+            return Verdict.NEVER_REPLAYED;
+        }
         if (node.timeline() != doubt.timeline() + 1) {
             return Verdict.UNTRUSTED;
         }
@@ -1084,14 +1213,16 @@ public final class LogicalConnection implements Connection, PghaConnection {
             throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
         }
         try {
-            if (physical != null) {
+            if (physical != null && !alive()) {
+                // The server ends the transaction of a lost session: rolled back is what it is.
+                dropLostNode();
+            } else if (physical != null) {
                 physical.rollback();
             }
         } catch (SQLException e) {
-            if (access.classifier().classify(e, false) != FailureVerdict.NODE_LOST) {
+            if (!nodeLost(e)) {
                 throw failed(e);
             }
-            // The server ends the transaction of a lost session: rolled back is what it is.
             dropLostNode();
         } finally {
             transactionEnded(false);
@@ -1133,7 +1264,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         checkOpen();
         if (physical != null && transactionActive && readOnly != this.readOnly) {
             // Inside a transaction the connection cannot move: the server decides, as with pgjdbc.
-            physical.setReadOnly(readOnly);
+            onPhysical(c -> c.setReadOnly(readOnly));
             physicalReadOnly = readOnly;
         }
         this.readOnly = readOnly;
@@ -1148,81 +1279,69 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.setTransactionIsolation(level);
-        }
+        onPhysical(c -> c.setTransactionIsolation(level));
         isolation = level;
     }
 
     @Override
     public int getTransactionIsolation() throws SQLException {
         checkOpen();
-        return isolation != null ? isolation : physicalFor(false).getTransactionIsolation();
+        return isolation != null ? isolation : fromPhysical(Connection::getTransactionIsolation, true);
     }
 
     @Override
     public void setHoldability(int holdability) throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.setHoldability(holdability);
-        }
+        onPhysical(c -> c.setHoldability(holdability));
         this.holdability = holdability;
     }
 
     @Override
     public int getHoldability() throws SQLException {
         checkOpen();
-        return holdability != null ? holdability : physicalFor(false).getHoldability();
+        return holdability != null ? holdability : fromPhysical(Connection::getHoldability, true);
     }
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.setCatalog(catalog);
-        }
+        onPhysical(c -> c.setCatalog(catalog));
         this.catalog = catalog;
     }
 
     @Override
     public String getCatalog() throws SQLException {
-        return physicalFor(false).getCatalog();
+        return fromPhysical(Connection::getCatalog, true);
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.setSchema(schema);
-        }
+        onPhysical(c -> c.setSchema(schema));
         this.schema = schema;
     }
 
     @Override
     public String getSchema() throws SQLException {
-        return physicalFor(false).getSchema();
+        return fromPhysical(Connection::getSchema, true);
     }
 
     @Override
     public Map<String, Class<?>> getTypeMap() throws SQLException {
         checkOpen();
-        return typeMap != null ? new HashMap<>(typeMap) : physicalFor(false).getTypeMap();
+        return typeMap != null ? new HashMap<>(typeMap) : fromPhysical(Connection::getTypeMap, true);
     }
 
     @Override
     public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.setTypeMap(map);
-        }
+        onPhysical(c -> c.setTypeMap(map));
         this.typeMap = map == null ? null : new HashMap<>(map);
     }
 
     @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
-        if (physical != null) {
-            physical.setClientInfo(name, value);
-        }
+        clientInfoOnPhysical(c -> c.setClientInfo(name, value), Map.of(name, java.sql.ClientInfoStatus.REASON_UNKNOWN));
         if (clientInfo == null) {
             clientInfo = new Properties();
         }
@@ -1235,21 +1354,36 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public void setClientInfo(Properties properties) throws SQLClientInfoException {
-        if (physical != null) {
-            physical.setClientInfo(properties);
+        Map<String, java.sql.ClientInfoStatus> failed = new HashMap<>();
+        if (properties != null) {
+            properties.stringPropertyNames().forEach(n -> failed.put(n, java.sql.ClientInfoStatus.REASON_UNKNOWN));
         }
+        clientInfoOnPhysical(c -> c.setClientInfo(properties), failed);
         clientInfo = new Properties();
         clientInfo.putAll(properties);
     }
 
+    /** {@link #onPhysical} for {@code setClientInfo}, which may only throw {@link SQLClientInfoException}. */
+    private void clientInfoOnPhysical(PhysicalAction action, Map<String, java.sql.ClientInfoStatus> properties)
+            throws SQLClientInfoException {
+        try {
+            checkOpen();
+            onPhysical(action);
+        } catch (SQLClientInfoException e) {
+            throw e;
+        } catch (SQLException e) {
+            throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), properties, e);
+        }
+    }
+
     @Override
     public String getClientInfo(String name) throws SQLException {
-        return physicalFor(false).getClientInfo(name);
+        return fromPhysical(c -> c.getClientInfo(name), true);
     }
 
     @Override
     public Properties getClientInfo() throws SQLException {
-        return physicalFor(false).getClientInfo();
+        return fromPhysical(Connection::getClientInfo, true);
     }
 
     @Override
@@ -1258,9 +1392,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (milliseconds < 0) {
             throw new SQLException("Network timeout must be a value greater than or equal to 0.", "22023");
         }
-        if (physical != null) {
-            physical.setNetworkTimeout(executor, milliseconds);
-        }
+        onPhysical(c -> c.setNetworkTimeout(executor, milliseconds));
         networkTimeoutExecutor = executor;
         networkTimeoutMillis = milliseconds;
     }
@@ -1268,28 +1400,26 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public int getNetworkTimeout() throws SQLException {
         checkOpen();
-        return networkTimeoutMillis >= 0 ? networkTimeoutMillis : physicalFor(false).getNetworkTimeout();
+        return networkTimeoutMillis >= 0 ? networkTimeoutMillis : fromPhysical(Connection::getNetworkTimeout, true);
     }
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
         checkOpen();
-        return physical == null ? null : physical.getWarnings();
+        return fromPhysical(Connection::getWarnings, false);
     }
 
     @Override
     public void clearWarnings() throws SQLException {
         checkOpen();
-        if (physical != null) {
-            physical.clearWarnings();
-        }
+        onPhysical(Connection::clearWarnings);
     }
 
     // ------------------------------------------------------------------ the rest
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        DatabaseMetaData metaData = physicalFor(false).getMetaData();
+        DatabaseMetaData metaData = fromPhysical(Connection::getMetaData, true);
         // pgjdbc's own metadata, reporting this connection as its connection.
         return (DatabaseMetaData) Proxy.newProxyInstance(DatabaseMetaData.class.getClassLoader(),
                 new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> {
@@ -1306,32 +1436,32 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public Clob createClob() throws SQLException {
-        return physicalFor(false).createClob();
+        return fromPhysical(Connection::createClob, true);
     }
 
     @Override
     public Blob createBlob() throws SQLException {
-        return physicalFor(false).createBlob();
+        return fromPhysical(Connection::createBlob, true);
     }
 
     @Override
     public NClob createNClob() throws SQLException {
-        return physicalFor(false).createNClob();
+        return fromPhysical(Connection::createNClob, true);
     }
 
     @Override
     public SQLXML createSQLXML() throws SQLException {
-        return physicalFor(false).createSQLXML();
+        return fromPhysical(Connection::createSQLXML, true);
     }
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        return physicalFor(false).createArrayOf(typeName, elements);
+        return fromPhysical(c -> c.createArrayOf(typeName, elements), true);
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        return physicalFor(false).createStruct(typeName, attributes);
+        return fromPhysical(c -> c.createStruct(typeName, attributes), true);
     }
 
     @Override
@@ -1342,8 +1472,18 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (closed) {
             return false;
         }
+        // Unbound, or bound to a node that was lost with nothing at stake: valid, since the next
+        // statement binds a usable node (and waits for one during a failover).
         try {
-            return physicalFor(false).isValid(timeout);
+            Boolean valid = fromPhysical(c -> c.isValid(timeout), false);
+            if (valid == null || valid) {
+                return true;
+            }
+            if (transactionActive && transactionStatements > 0) {
+                return false;
+            }
+            dropLostNode();
+            return true;
         } catch (SQLException e) {
             return false;
         }
@@ -1384,7 +1524,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return iface.cast(this);
         }
         // What is done through pgjdbc's own connection is not in the journal.
-        T unwrapped = physicalFor(false).unwrap(iface);
+        T unwrapped = fromPhysical(c -> c.unwrap(iface), true);
         exposed = true;
         notReplayable("the application unwrapped the physical connection");
         return unwrapped;
@@ -1392,7 +1532,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || physicalFor(false).isWrapperFor(iface);
+        return iface.isInstance(this) || fromPhysical(c -> c.isWrapperFor(iface), true);
     }
 
     @Override

@@ -51,9 +51,19 @@ class LogicalStatement implements Statement {
     LogicalStatement(LogicalConnection connection, Factory<? extends Statement> factory) throws SQLException {
         this.connection = connection;
         this.factory = factory;
-        Connection c = connection.physicalFor(false);
-        this.physical = create(c);
-        this.owner = c;
+        for (int attempt = 1; ; attempt++) {
+            Connection c = connection.physicalFor(false);
+            try {
+                this.physical = factory.create(c);
+                this.owner = c;
+                return;
+            } catch (SQLException e) {
+                // A node lost with nothing at stake costs nothing: create it on the next physical connection.
+                if (attempt >= LogicalConnection.MAX_ATTEMPTS || !connection.recoverFromLostCall(e)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private Statement create(Connection c) throws SQLException {

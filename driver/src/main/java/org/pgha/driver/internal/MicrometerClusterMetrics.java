@@ -61,7 +61,13 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
                 .description("Time without a usable primary, per completed failover").register(registry);
         Counter failed = Counter.builder("pgha.failovers.failed").tags(cluster)
                 .description("Failovers with no primary within failoverTimeout").register(registry);
+        Counter diverged = Counter.builder("pgha.history.diverged").tags(cluster)
+                .description("Times the only primary's history lacked writes a newer primary took (HISTORY_DIVERGED)")
+                .register(registry);
         monitor.addListener(event -> {
+            if (event.type() == ClusterEvent.Type.HISTORY_DIVERGED) {
+                diverged.increment();
+            }
             if (event.type() == ClusterEvent.Type.FAILOVER_COMPLETED && event.duration() != null) {
                 failovers.record(event.duration());
             } else if (event.type() == ClusterEvent.Type.FAILOVER_FAILED) {

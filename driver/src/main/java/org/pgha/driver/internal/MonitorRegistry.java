@@ -88,7 +88,7 @@ public final class MonitorRegistry {
         return config.clusterKey() + "|" + config.maxReplicaLag() + "|" + config.maxReplicaLagBytes() + "|"
                 + config.readFallback() + "|" + config.loadBalance() + "|" + config.readYourWrites() + "|"
                 + config.probeInterval() + "|" + config.probeTimeout() + "|" + config.failureThreshold() + "|"
-                + config.failoverTimeout() + "|" + config.exactlyOnceAutocommit() + "|"
+                + config.failoverTimeout() + "|" + config.exactlyOnceAutocommit() + "|" + config.followDivergedHistory() + "|"
                 + config.transactionReplay() + "|" + config.transactionReplayLimit();
     }
 

@@ -81,6 +81,7 @@ public final class PghaConfig {
     private final int failureThreshold;
     private final Duration failoverTimeout;
     private final boolean exactlyOnceAutocommit;
+    private final boolean followDivergedHistory;
     private final boolean transactionReplay;
     private final int transactionReplayLimit;
 
@@ -103,6 +104,7 @@ public final class PghaConfig {
         this.failureThreshold = (Integer) values.get(PghaProperty.FAILURE_THRESHOLD);
         this.failoverTimeout = (Duration) values.get(PghaProperty.FAILOVER_TIMEOUT);
         this.exactlyOnceAutocommit = (Boolean) values.get(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT);
+        this.followDivergedHistory = (Boolean) values.get(PghaProperty.FOLLOW_DIVERGED_HISTORY);
         this.transactionReplay = (Boolean) values.get(PghaProperty.TRANSACTION_REPLAY);
         this.transactionReplayLimit = (Integer) values.get(PghaProperty.TRANSACTION_REPLAY_LIMIT);
     }
@@ -261,6 +263,11 @@ public final class PghaConfig {
     /** {@link PghaProperty#EXACTLY_ONCE_AUTOCOMMIT}. */
     public boolean exactlyOnceAutocommit() {
         return exactlyOnceAutocommit;
+    }
+
+    /** See {@link PghaProperty#FOLLOW_DIVERGED_HISTORY}. */
+    public boolean followDivergedHistory() {
+        return followDivergedHistory;
     }
 
     /** {@link PghaProperty#TRANSACTION_REPLAY}. */

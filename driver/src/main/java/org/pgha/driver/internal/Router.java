@@ -256,6 +256,8 @@ public final class Router {
                 return target.node();
             case SPLIT_BRAIN:
                 throw splitBrain(target);
+            case DIVERGED:
+                throw diverged(target);
             default:
                 throw noPrimary(topology);
         }
@@ -279,6 +281,25 @@ public final class Router {
         }
         message.append("; writes are refused until only one remains primary");
         return new java.sql.SQLTransientConnectionException(message.toString(), PghaSqlState.SPLIT_BRAIN);
+    }
+
+    private static SQLException diverged(WriteTarget target) {
+        return new org.pgha.driver.HistoryDivergedException("history diverged: " + target.mark().describe(target.behind())
+                + ". Writes and reads are refused until " + target.mark().primary() + " is primary again, or the"
+                + " application accepts this history (acceptDivergedHistory() on the DataSource, or"
+                + " followDivergedHistory=true)");
+    }
+
+    private static SQLException noWriteTarget(Topology topology) {
+        WriteTarget target = topology.writeTarget();
+        switch (target.status()) {
+            case SPLIT_BRAIN:
+                return splitBrain(target);
+            case DIVERGED:
+                return diverged(target);
+            default:
+                return noPrimary(topology);
+        }
     }
 
     private SQLException noReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
@@ -309,7 +330,7 @@ public final class Router {
         }
         SQLException failure = new java.sql.SQLTransientConnectionException(message.toString(), PghaSqlState.NO_REPLICA_WITHIN_LAG);
         if (primary == null) {
-            failure.initCause(target.status() == WriteTarget.Status.SPLIT_BRAIN ? splitBrain(target) : noPrimary(topology));
+            failure.initCause(noWriteTarget(topology));
         }
         return failure;
     }

@@ -32,20 +32,22 @@ public final class Topology {
     private final HostSpec historyOwner;
     private final int historyTimeline;
     private final long takenAtNanos;
+    private final HistoryMark historyMark;
 
     private final WriteTarget writeTarget;
     private final List<NodeState> replicas;
     private final PrimaryHistory primaryHistory;
 
     private Topology(List<NodeState> nodes, PrimaryHistory recordedHistory, HostSpec historyOwner,
-            int historyTimeline, long takenAtNanos) {
+            int historyTimeline, long takenAtNanos, HistoryMark historyMark) {
         this.nodes = List.copyOf(nodes);
         this.recordedHistory = recordedHistory;
         this.historyOwner = historyOwner;
         this.historyTimeline = historyTimeline;
         this.takenAtNanos = takenAtNanos;
+        this.historyMark = historyMark;
 
-        this.writeTarget = WriteTarget.of(this.nodes);
+        this.writeTarget = WriteTarget.of(this.nodes, historyMark);
         List<NodeState> usableReplicas = new ArrayList<>(this.nodes.size());
         for (NodeState n : this.nodes) {
             if (n.up() && !n.refused() && n.role() == NodeRole.REPLICA) {
@@ -88,13 +90,13 @@ public final class Topology {
             }
             states[i] = NodeState.unknown(seed);
         }
-        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER);
+        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER, null);
     }
 
     /** A builder holding this snapshot's nodes, history (with its owner) and time. */
     public Builder toBuilder() {
         return new Builder(nodes.toArray(new NodeState[0]), recordedHistory, historyOwner, historyTimeline,
-                takenAtNanos);
+                takenAtNanos, historyMark);
     }
 
     /**
@@ -121,7 +123,15 @@ public final class Topology {
         return Optional.empty();
     }
 
-    /** Where writes go, by the split-brain rule of {@link WriteTarget}. */
+    /**
+     * The newest history a write target had, as the monitor sampled it; null before any. The
+     * write target is {@link WriteTarget.Status#DIVERGED} when it is ahead of the one primary.
+     */
+    public HistoryMark historyMark() {
+        return historyMark;
+    }
+
+    /** Where writes go, by the split-brain rule and the history check of {@link WriteTarget}. */
     public WriteTarget writeTarget() {
         return writeTarget;
     }
@@ -199,14 +209,22 @@ public final class Topology {
         private HostSpec historyOwner;
         private int historyTimeline;
         private long takenAtNanos;
+        private HistoryMark historyMark;
 
         private Builder(NodeState[] nodes, PrimaryHistory history, HostSpec historyOwner, int historyTimeline,
-                long takenAtNanos) {
+                long takenAtNanos, HistoryMark historyMark) {
             this.nodes = nodes;
             this.history = history;
             this.historyOwner = historyOwner;
             this.historyTimeline = historyTimeline;
             this.takenAtNanos = takenAtNanos;
+            this.historyMark = historyMark;
+        }
+
+        /** Sets the newest history a write target had (see {@link Topology#historyMark()}); null for none. */
+        public Builder historyMark(HistoryMark mark) {
+            this.historyMark = mark;
+            return this;
         }
 
         /**
@@ -255,7 +273,8 @@ public final class Topology {
 
         /** The snapshot. The builder may be used further; the snapshot does not change. */
         public Topology build() {
-            return new Topology(Arrays.asList(nodes.clone()), history, historyOwner, historyTimeline, takenAtNanos);
+            return new Topology(Arrays.asList(nodes.clone()), history, historyOwner, historyTimeline, takenAtNanos,
+                    historyMark);
         }
 
         private List<HostSpec> hosts() {

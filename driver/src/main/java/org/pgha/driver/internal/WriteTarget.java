@@ -23,19 +23,27 @@ public final class WriteTarget {
         /** No node is up, unrefused and primary. */
         NO_PRIMARY,
         /** Several primaries on the highest timeline: {@link #conflicting()}. */
-        SPLIT_BRAIN
+        SPLIT_BRAIN,
+        /**
+         * One primary, but its history lacks writes a newer primary took ({@link HistoryMark}):
+         * {@link #behind()} is it, {@link #mark()} what it lacks. No writes and no reads until
+         * the newer primary is back or the history is accepted.
+         */
+        DIVERGED
     }
 
-    private static final WriteTarget NO_PRIMARY = new WriteTarget(Status.NO_PRIMARY, null, List.of());
+    private static final WriteTarget NO_PRIMARY = new WriteTarget(Status.NO_PRIMARY, null, List.of(), null);
 
     private final Status status;
     private final NodeState node;
     private final List<NodeState> conflicting;
+    private final HistoryMark mark;
 
-    private WriteTarget(Status status, NodeState node, List<NodeState> conflicting) {
+    private WriteTarget(Status status, NodeState node, List<NodeState> conflicting, HistoryMark mark) {
         this.status = status;
         this.node = node;
         this.conflicting = conflicting;
+        this.mark = mark;
     }
 
     /**
@@ -43,6 +51,22 @@ public final class WriteTarget {
      * {@link #conflicting()}.
      */
     public static WriteTarget of(List<NodeState> nodes) {
+        return of(nodes, null);
+    }
+
+    /**
+     * The rule, then the history check: the one primary it picks is {@link Status#DIVERGED} if
+     * {@code mark} (the newest history a write target had; null for none) is ahead of it.
+     */
+    public static WriteTarget of(List<NodeState> nodes, HistoryMark mark) {
+        WriteTarget target = bySplitBrainRule(nodes);
+        if (target.status == Status.OK && mark != null && mark.isAhead(target.node)) {
+            return new WriteTarget(Status.DIVERGED, null, List.of(target.node), mark);
+        }
+        return target;
+    }
+
+    private static WriteTarget bySplitBrainRule(List<NodeState> nodes) {
         NodeState best = null;
         int candidates = 0;
         boolean unknownTimeline = false;
@@ -62,7 +86,7 @@ public final class WriteTarget {
             return NO_PRIMARY;
         }
         if (candidates == 1) {
-            return new WriteTarget(Status.OK, best, List.of());
+            return new WriteTarget(Status.OK, best, List.of(), null);
         }
         int onHighest = 0;
         for (NodeState n : nodes) {
@@ -71,7 +95,7 @@ public final class WriteTarget {
             }
         }
         if (onHighest == 1 && !unknownTimeline) {
-            return new WriteTarget(Status.OK, best, List.of());
+            return new WriteTarget(Status.OK, best, List.of(), null);
         }
         // With an unknown timeline among them, every candidate is in conflict: we cannot tell
         // which one is the newest.
@@ -83,7 +107,7 @@ public final class WriteTarget {
                 conflict[i++] = n;
             }
         }
-        return new WriteTarget(Status.SPLIT_BRAIN, null, List.of(conflict));
+        return new WriteTarget(Status.SPLIT_BRAIN, null, List.of(conflict), null);
     }
 
     private static boolean isCandidate(NodeState n) {
@@ -114,7 +138,24 @@ public final class WriteTarget {
 
     /** For {@link Status#SPLIT_BRAIN}, the primaries in conflict, in seed order; empty otherwise. */
     public List<NodeState> conflicting() {
-        return conflicting;
+        return status == Status.SPLIT_BRAIN ? conflicting : List.of();
+    }
+
+    /**
+     * For {@link Status#DIVERGED}, the primary whose history lacks what {@link #mark()} holds.
+     *
+     * @throws IllegalStateException unless DIVERGED
+     */
+    public NodeState behind() {
+        if (status != Status.DIVERGED) {
+            throw new IllegalStateException("history not diverged: " + status);
+        }
+        return conflicting.get(0);
+    }
+
+    /** For {@link Status#DIVERGED}, the newer history; null otherwise. */
+    public HistoryMark mark() {
+        return mark;
     }
 
     @Override
@@ -131,6 +172,9 @@ public final class WriteTarget {
                     separator = ", ";
                 }
                 return text.toString();
+            case DIVERGED:
+                return "DIVERGED " + behind().host() + " timeline " + behind().timeline() + " behind " + mark.primary()
+                        + " timeline " + mark.timeline() + " at " + Lsn.format(mark.lastLsn());
             default:
                 return status.name();
         }

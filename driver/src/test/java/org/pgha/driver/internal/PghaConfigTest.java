@@ -72,7 +72,8 @@ class PghaConfigTest {
                 property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)),
                 property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true),
                 property(PghaProperty.TRANSACTION_REPLAY, "false", PghaConfig::transactionReplay, false),
-                property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10));
+                property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10),
+                property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,

@@ -1,0 +1,84 @@
+package org.pgha.driver.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The history check of the write target: a primary lacking a newer history's writes is refused. */
+class HistoryMarkTest {
+
+    private static final HostSpec A = new HostSpec("db-a", 5432);
+    private static final HostSpec B = new HostSpec("db-b", 5432);
+
+    private static NodeState primary(HostSpec host, int timeline, long lsn) {
+        return new NodeState(host, NodeRole.PRIMARY, true, lsn, timeline, 1, 0, null, false);
+    }
+
+    private static NodeState down(NodeState n) {
+        return new NodeState(n.host(), n.role(), false, n.lsn(), n.timeline(), n.probeSentAtNanos(), 3, "gone", false);
+    }
+
+    @Test
+    void aMarkAdvancesWithTheTimelineAndThePositionAndNeverGoesBack() {
+        HistoryMark mark = HistoryMark.advance(null, primary(A, 7, 100));
+        assertThat(mark).isEqualTo(new HistoryMark(A, 7, 100, 100));
+        HistoryMark later = HistoryMark.advance(mark, primary(A, 7, 250));
+        assertThat(later).isEqualTo(new HistoryMark(A, 7, 100, 250));
+        assertThat(HistoryMark.advance(later, primary(A, 7, 200))).as("a lower position adds nothing").isSameAs(later);
+        HistoryMark promoted = HistoryMark.advance(later, primary(B, 8, 260));
+        assertThat(promoted).isEqualTo(new HistoryMark(B, 8, 260, 260));
+        assertThat(HistoryMark.advance(promoted, primary(A, 7, 900))).as("an older timeline adds nothing").isSameAs(promoted);
+        assertThat(HistoryMark.advance(promoted, primary(B, 0, 900))).as("an unknown timeline adds nothing").isSameAs(promoted);
+    }
+
+    @Test
+    void anOlderTimelineOrALowerPositionOnTheSameTimelineIsBehind() {
+        HistoryMark mark = new HistoryMark(B, 8, 260, 500);
+        assertThat(mark.isAhead(primary(A, 7, 10_000))).isTrue();
+        assertThat(mark.isAhead(primary(A, 8, 400))).isTrue();
+        assertThat(mark.isAhead(primary(A, 8, 500))).isFalse();
+        assertThat(mark.isAhead(primary(A, 9, 10))).isFalse();
+        assertThat(mark.isAhead(primary(A, 0, 10))).as("unknown timeline: not judged").isFalse();
+    }
+
+    @Test
+    void theOnlyPrimaryOnAnOlderTimelineIsDivergedAndNamesWhatMayBeLost() {
+        HistoryMark mark = new HistoryMark(B, 8, 0x3000000L, 0x4A00000L);
+        NodeState old = primary(A, 7, 0x5000000L);
+        WriteTarget target = WriteTarget.of(List.of(old, down(primary(B, 8, 0x4A00000L))), mark);
+        assertThat(target.status()).isEqualTo(WriteTarget.Status.DIVERGED);
+        assertThat(target.isOk()).isFalse();
+        assertThat(target.behind()).isEqualTo(old);
+        assertThat(target.conflicting()).isEmpty();
+        assertThat(mark.describe(old)).contains("timeline 7", "timeline 8", "0/3000000", "0/4A00000", "db-b:5432",
+                "db-a:5432", "may be lost");
+        assertThat(target.toString()).startsWith("DIVERGED db-a:5432 timeline 7");
+    }
+
+    @Test
+    void theNewerPrimaryBackUpIsTheTargetAgain() {
+        HistoryMark mark = new HistoryMark(B, 8, 100, 500);
+        WriteTarget target = WriteTarget.of(List.of(primary(A, 7, 900), primary(B, 8, 500)), mark);
+        assertThat(target.status()).isEqualTo(WriteTarget.Status.OK);
+        assertThat(target.node().host()).isEqualTo(B);
+        assertThat(WriteTarget.of(List.of(primary(A, 7, 900)), null).isOk()).as("no mark: no check").isTrue();
+    }
+
+    @Test
+    void aTopologyCarriesItsMarkAndRoutingRefusesWritesAndReads() throws Exception {
+        HistoryMark mark = new HistoryMark(B, 8, 100, 500);
+        Topology topology = Topology.builder(List.of(A, B)).node(primary(A, 7, 900)).historyMark(mark).build();
+        assertThat(topology.historyMark()).isEqualTo(mark);
+        assertThat(topology.toBuilder().build().writeTarget().status()).isEqualTo(WriteTarget.Status.DIVERGED);
+        Router router = new Router(LoadBalance.ROUND_ROBIN, ReadFallback.PRIMARY, java.time.Duration.ofSeconds(2),
+                java.util.OptionalLong.empty(), new java.util.Random(1));
+        for (RoutingIntent intent : RoutingIntent.values()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> router.choose(intent, topology, 2, ReadConsistency.NONE))
+                    .isInstanceOf(org.pgha.driver.HistoryDivergedException.class)
+                    .hasMessageContaining("timeline 7").hasMessageContaining("timeline 8")
+                    .hasMessageContaining("acceptDivergedHistory()")
+                    .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("08R05"));
+        }
+    }
+}
