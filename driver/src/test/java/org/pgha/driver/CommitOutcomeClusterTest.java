@@ -81,11 +81,15 @@ class CommitOutcomeClusterTest {
                         throw new IllegalStateException(e);
                     }
                 });
-                Thread.sleep(500);
+                // The commit record is written; the COMMIT waits for the frozen standby.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> cluster.commitsAwaitingStandby(cluster.primary()) > 0);
                 assertThat(commit).isNotDone();
-                // The connection breaks while the COMMIT waits: its answer is lost.
+                // The connection breaks while the COMMIT waits: its answer is lost, and pgha asks
+                // the primary what became of the transaction (still in progress, while frozen).
                 proxy.cutExisting();
-                Thread.sleep(500);
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> lookingUpOutcome(cluster));
             } finally {
                 cluster.thaw(sync);
             }
@@ -142,6 +146,16 @@ class CommitOutcomeClusterTest {
                 .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
         proxy.pass();
         return commit;
+    }
+
+    /** pgha's connection asks the primary for the transaction's status. */
+    private static boolean lookingUpOutcome(LocalCluster cluster) throws SQLException {
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_xact_status%'"
+                     + " AND pid <> pg_backend_pid()")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
     }
 
     private static void insert(Connection c, long id) throws SQLException {

@@ -149,7 +149,7 @@ class HistoryDivergenceClusterTest {
                                 }
                             });
                             // The commit record is written; the COMMIT waits for the frozen standby.
-                            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForSyncRep(cluster, sync));
+                            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.commitsAwaitingStandby(sync) > 0);
                             // The old primary comes back on its old timeline, unseen by pgha for now,
                             // and hands out transaction ids far past the one of the transaction in doubt.
                             cluster.start(old);
@@ -200,14 +200,6 @@ class HistoryDivergenceClusterTest {
              ResultSet rs = s.executeQuery("SELECT count(*) FROM chart WHERE id = " + id)) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    private static boolean waitingForSyncRep(LocalCluster cluster, Node node) throws SQLException {
-        try (Connection c = cluster.connect(node); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")) {
-            rs.next();
-            return rs.getLong(1) > 0;
         }
     }
 

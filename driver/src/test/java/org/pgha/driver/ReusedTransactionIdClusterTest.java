@@ -66,7 +66,9 @@ class ReusedTransactionIdClusterTest {
                         throw new IllegalStateException(e);
                     }
                 });
-                Thread.sleep(300);
+                // The commit record is written; the COMMIT waits for the synchronous standby.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> cluster.commitsAwaitingStandby(primary) > 0);
                 assertThat(commit).isNotDone();
                 cluster.crash(primary);
 

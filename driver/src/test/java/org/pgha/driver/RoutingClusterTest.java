@@ -160,8 +160,11 @@ class RoutingClusterTest {
         try {
             cluster.pauseReplay(paused);
             await().atMost(Duration.ofSeconds(20)).until(() -> readPorts(20).stream().noneMatch(p -> p == paused.port()));
-            // Once excluded it stays excluded while its replay is paused.
-            Thread.sleep(1500);
+            // Once excluded it stays excluded while its replay is paused, however far behind it falls:
+            // wait until the monitor has it more than twice the bound behind.
+            await().atMost(Duration.ofSeconds(20)).until(() -> dataSource.clusterStatus().nodes().stream()
+                    .filter(n -> n.host().equals(paused.hostAndPort())).allMatch(n -> n.lag() == null
+                            || n.lag().compareTo(Duration.ofSeconds(2)) > 0));
             assertThat(readPorts(30)).doesNotContain(paused.port());
 
             cluster.resumeReplay(paused);

@@ -204,12 +204,17 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     /**
      * Writes moved to {@code newPrimary} while an old primary may still run (a partition, a
      * failover manager that promoted without stopping it): the idle connections of every other
-     * node that still reports itself primary are evicted, so none is handed out there again.
-     * Its busy ones the monitor aborted already.
+     * node that still reports itself primary are evicted and not replaced, so none is handed out
+     * there again (its busy ones the monitor aborted already); the new primary's pool gets the
+     * primary's sizes.
      */
     private void evictOldPrimaries(String newPrimary) {
         pools.forEach((host, pool) -> {
-            if (!host.toString().equals(newPrimary) && role(host) == NodeRole.PRIMARY) {
+            if (host.toString().equals(newPrimary)) {
+                size(pool.config(), NodeRole.PRIMARY);
+            } else if (role(host) == NodeRole.PRIMARY) {
+                // It keeps no idle connections, as a DOWN node: nothing is routed there.
+                pool.config().setMinimumIdle(0);
                 pool.pool().softEvictConnections();
                 log.info("{}: {} no longer takes writes ({} does): its pool's connections evicted", settings.poolName(),
                         host, newPrimary);

@@ -717,6 +717,15 @@ public final class LocalCluster implements AutoCloseable {
                 "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text"));
     }
 
+    /**
+     * How many sessions of {@code node} are waiting for a synchronous standby to confirm their
+     * commit ({@code wait_event = 'SyncRep'}): their commit record is written, their client has
+     * no answer yet. A test polls this instead of sleeping while a standby is frozen.
+     */
+    public int commitsAwaitingStandby(Node node) {
+        return queryInt(node, "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
+    }
+
     /** The last WAL position a standby received and flushed, in bytes. */
     public long receivedLsn(Node standby) {
         return Lsn.parse(queryString(standby, "SELECT pg_last_wal_receive_lsn()::text"));

@@ -56,7 +56,8 @@ class ReplicationTest {
                 }
             });
             // The commit waits for the frozen standby's flush: it must still be pending.
-            Thread.sleep(1500);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> cluster.commitsAwaitingStandby(cluster.primary()) > 0);
             assertThat(commit).as("commit while the synchronous standby is frozen").isNotDone();
         } finally {
             cluster.thaw(sync);
