@@ -33,6 +33,11 @@ final class PghaHealth {
             details.put("reason", "pgha cannot watch the cluster: " + e.getMessage());
             return new Result(false, details);
         }
+        return check(status);
+    }
+
+    /** The outcome for one status of the cluster. */
+    static Result check(ClusterStatus status) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("writes", status.writes().name());
         switch (status.writes()) {

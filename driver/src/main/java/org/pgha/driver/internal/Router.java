@@ -251,16 +251,10 @@ public final class Router {
 
     private static NodeState writeTarget(Topology topology) throws SQLException {
         WriteTarget target = topology.writeTarget();
-        switch (target.status()) {
-            case OK:
-                return target.node();
-            case SPLIT_BRAIN:
-                throw splitBrain(target);
-            case DIVERGED:
-                throw diverged(target);
-            default:
-                throw noPrimary(topology);
+        if (target.isOk()) {
+            return target.node();
         }
+        throw noWriteTarget(topology);
     }
 
     private static SQLException noPrimary(Topology topology) {
