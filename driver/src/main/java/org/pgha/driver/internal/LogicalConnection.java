@@ -511,7 +511,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
      * every physical connection bound later gets it. A node lost before or during the call
      * costs the application nothing when no work of the transaction is at stake: the physical
      * connection is dropped and the call is done. With work at stake, the transaction is
-     * replayed on a usable node first, and the call is made there.
+     * replayed on a usable node first, and the call is made there. Setters check for a bound
+     * connection before they call it, so that the common unbound path makes no lambda.
      */
     private void onPhysical(PhysicalAction action) throws SQLException {
         fromPhysical(c -> {
@@ -956,7 +957,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
             // commit(), so that a COMMIT whose answer is lost is resolved like any other.
             commit();
         }
-        onPhysical(c -> c.setAutoCommit(autoCommit));
+        if (physical != null) {
+            onPhysical(c -> c.setAutoCommit(autoCommit));
+        }
         this.autoCommit = autoCommit;
         transactionEnded(autoCommit);
     }
@@ -1279,7 +1282,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
         checkOpen();
-        onPhysical(c -> c.setTransactionIsolation(level));
+        if (physical != null) {
+            onPhysical(c -> c.setTransactionIsolation(level));
+        }
         isolation = level;
     }
 
@@ -1292,7 +1297,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setHoldability(int holdability) throws SQLException {
         checkOpen();
-        onPhysical(c -> c.setHoldability(holdability));
+        if (physical != null) {
+            onPhysical(c -> c.setHoldability(holdability));
+        }
         this.holdability = holdability;
     }
 
@@ -1305,7 +1312,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setCatalog(String catalog) throws SQLException {
         checkOpen();
-        onPhysical(c -> c.setCatalog(catalog));
+        if (physical != null) {
+            onPhysical(c -> c.setCatalog(catalog));
+        }
         this.catalog = catalog;
     }
 
@@ -1317,7 +1326,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setSchema(String schema) throws SQLException {
         checkOpen();
-        onPhysical(c -> c.setSchema(schema));
+        if (physical != null) {
+            onPhysical(c -> c.setSchema(schema));
+        }
         this.schema = schema;
     }
 
@@ -1335,7 +1346,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
         checkOpen();
-        onPhysical(c -> c.setTypeMap(map));
+        if (physical != null) {
+            onPhysical(c -> c.setTypeMap(map));
+        }
         this.typeMap = map == null ? null : new HashMap<>(map);
     }
 
@@ -1392,7 +1405,9 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (milliseconds < 0) {
             throw new SQLException("Network timeout must be a value greater than or equal to 0.", "22023");
         }
-        onPhysical(c -> c.setNetworkTimeout(executor, milliseconds));
+        if (physical != null) {
+            onPhysical(c -> c.setNetworkTimeout(executor, milliseconds));
+        }
         networkTimeoutExecutor = executor;
         networkTimeoutMillis = milliseconds;
     }
