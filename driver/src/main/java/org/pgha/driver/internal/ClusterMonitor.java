@@ -58,7 +58,8 @@ public final class ClusterMonitor implements AutoCloseable {
             + " CASE WHEN r THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),"
             + " (SELECT timeline_id FROM pg_control_checkpoint()))"
             + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
-            + " (SELECT system_identifier FROM pg_control_system())"
+            + " (SELECT system_identifier FROM pg_control_system()),"
+            + " CASE WHEN r THEN NULL ELSE pg_current_wal_flush_lsn()::text END"
             + " FROM pg_is_in_recovery() AS r";
 
     private final PghaConfig config;
@@ -94,6 +95,11 @@ public final class ClusterMonitor implements AutoCloseable {
     private PrimaryHistory history = PrimaryHistory.empty();
     private HostSpec historyOwner;
     private int historyTimeline;
+    /**
+     * Each primary's last flushed WAL position ({@code pg_current_wal_flush_lsn()}), for the
+     * history mark: what survives a crash of its host. Guarded by publishLock.
+     */
+    private final Map<HostSpec, Long> flushedLsns = new HashMap<>();
     /** The diverged primary last reported, so that one divergence is one event; guarded by publishLock. */
     private NodeState reportedDivergence;
 
@@ -348,7 +354,7 @@ public final class ClusterMonitor implements AutoCloseable {
     // ------------------------------------------------------------------ probing
 
     /** What one probe found. */
-    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier) {
+    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier, long flushLsn) {
     }
 
     private final class NodeProber implements Runnable {
@@ -415,7 +421,9 @@ public final class ClusterMonitor implements AutoCloseable {
                 String lsn = rs.getString(2);
                 int timeline = rs.getInt(3);
                 long systemIdentifier = rs.getLong(4);
-                return new ProbeResult(!recovery, lsn == null ? -1 : Lsn.parse(lsn), timeline, systemIdentifier);
+                String flush = rs.getString(5);
+                return new ProbeResult(!recovery, lsn == null ? -1 : Lsn.parse(lsn), timeline, systemIdentifier,
+                        flush == null ? -1 : Lsn.parse(flush));
             }
         }
 
@@ -473,6 +481,7 @@ public final class ClusterMonitor implements AutoCloseable {
             } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
                 events.add(event(ClusterEvent.Type.ROLE_CHANGED, host, previous.role() + " -> " + role));
             }
+            flushedLsns.put(host, result.flushLsn());
             Topology.Builder builder = before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong());
             refuseStrangers(before, builder, now, result.systemIdentifier(), events);
             Topology next = builder.build();
@@ -606,7 +615,8 @@ public final class ClusterMonitor implements AutoCloseable {
         if (target.isOk()) {
             reportedDivergence = null;
             HistoryMark mark = next.historyMark();
-            HistoryMark advanced = HistoryMark.advance(mark, target.node());
+            NodeState primary = target.node();
+            HistoryMark advanced = HistoryMark.advance(mark, primary, flushedLsns.getOrDefault(primary.host(), Lsn.UNKNOWN));
             if (advanced != mark) {
                 return next.toBuilder().historyMark(advanced).build();
             }

@@ -4,9 +4,12 @@ import java.util.Objects;
 
 /**
  * The newest history the cluster's write target has had, as the monitor sampled it: the
- * primary, its timeline, and the first and last WAL positions sampled there. Writes
- * acknowledged by that primary lie on that timeline below {@link #lastLsn()} (and those
- * acknowledged after the last sample above it).
+ * primary, its timeline, and the first and last flushed WAL positions
+ * ({@code pg_current_wal_flush_lsn()}) sampled there. Writes acknowledged by that primary lie
+ * on that timeline below {@link #lastLsn()} (and those acknowledged after the last sample above
+ * it). Flushed, not written: WAL written but not yet flushed holds no commit acknowledged with
+ * {@code synchronous_commit} on, and may rightly vanish when the primary's host crashes; a
+ * primary back from such a crash on the same timeline is not taken for a diverged history.
  *
  * <p>A primary on a lower timeline, or on the same timeline but below {@link #lastLsn()}, has
  * a history that lacks some of those writes: a failover manager's split brain brought an old
@@ -24,7 +27,7 @@ public record HistoryMark(HostSpec primary, int timeline, long firstLsn, long la
         Objects.requireNonNull(primary, "primary");
     }
 
-    /** The mark of one primary sample. */
+    /** The mark of one primary sample, at its current position: what accepting its history sets. */
     public static HistoryMark of(NodeState primary) {
         return new HistoryMark(primary.host(), primary.timeline(), primary.lsn(), primary.lsn());
     }
@@ -42,18 +45,18 @@ public record HistoryMark(HostSpec primary, int timeline, long firstLsn, long la
     }
 
     /**
-     * The mark once {@code primary}, the write target, was sampled: the same object if it
-     * adds nothing, so the caller can tell cheaply.
+     * The mark once {@code primary}, the write target, was sampled with {@code flushedLsn} as
+     * its flushed position: the same object if it adds nothing, so the caller can tell cheaply.
      */
-    public static HistoryMark advance(HistoryMark mark, NodeState primary) {
-        if (primary.timeline() == 0 || primary.lsn() < 0) {
+    public static HistoryMark advance(HistoryMark mark, NodeState primary, long flushedLsn) {
+        if (primary.timeline() == 0 || flushedLsn < 0) {
             return mark;
         }
         if (mark == null || primary.timeline() > mark.timeline) {
-            return of(primary);
+            return new HistoryMark(primary.host(), primary.timeline(), flushedLsn, flushedLsn);
         }
-        if (primary.timeline() == mark.timeline && primary.lsn() > mark.lastLsn) {
-            return new HistoryMark(primary.host(), mark.timeline, mark.firstLsn, primary.lsn());
+        if (primary.timeline() == mark.timeline && flushedLsn > mark.lastLsn) {
+            return new HistoryMark(primary.host(), mark.timeline, mark.firstLsn, flushedLsn);
         }
         return mark;
     }

@@ -20,16 +20,26 @@ class HistoryMarkTest {
     }
 
     @Test
-    void aMarkAdvancesWithTheTimelineAndThePositionAndNeverGoesBack() {
-        HistoryMark mark = HistoryMark.advance(null, primary(A, 7, 100));
+    void aMarkAdvancesWithTheTimelineAndTheFlushedPositionAndNeverGoesBack() {
+        HistoryMark mark = HistoryMark.advance(null, primary(A, 7, 120), 100);
         assertThat(mark).isEqualTo(new HistoryMark(A, 7, 100, 100));
-        HistoryMark later = HistoryMark.advance(mark, primary(A, 7, 250));
+        HistoryMark later = HistoryMark.advance(mark, primary(A, 7, 260), 250);
         assertThat(later).isEqualTo(new HistoryMark(A, 7, 100, 250));
-        assertThat(HistoryMark.advance(later, primary(A, 7, 200))).as("a lower position adds nothing").isSameAs(later);
-        HistoryMark promoted = HistoryMark.advance(later, primary(B, 8, 260));
+        assertThat(HistoryMark.advance(later, primary(A, 7, 260), 200)).as("a lower position adds nothing").isSameAs(later);
+        assertThat(HistoryMark.advance(later, primary(A, 7, 300), -1)).as("an unknown position adds nothing").isSameAs(later);
+        HistoryMark promoted = HistoryMark.advance(later, primary(B, 8, 270), 260);
         assertThat(promoted).isEqualTo(new HistoryMark(B, 8, 260, 260));
-        assertThat(HistoryMark.advance(promoted, primary(A, 7, 900))).as("an older timeline adds nothing").isSameAs(promoted);
-        assertThat(HistoryMark.advance(promoted, primary(B, 0, 900))).as("an unknown timeline adds nothing").isSameAs(promoted);
+        assertThat(HistoryMark.advance(promoted, primary(A, 7, 900), 900)).as("an older timeline adds nothing").isSameAs(promoted);
+        assertThat(HistoryMark.advance(promoted, primary(B, 0, 900), 900)).as("an unknown timeline adds nothing").isSameAs(promoted);
+    }
+
+    @Test
+    void aPrimaryBackFromAHostCrashWithItsFlushedWalIsNotDiverged() {
+        // Sampled at write position 300 with 250 flushed; the host crashed and the WAL between
+        // was never flushed, so it held no acknowledged commit.
+        HistoryMark mark = HistoryMark.advance(null, primary(A, 7, 300), 250);
+        assertThat(mark.isAhead(primary(A, 7, 250))).isFalse();
+        assertThat(mark.isAhead(primary(A, 7, 249))).as("below what was flushed: lost").isTrue();
     }
 
     @Test
