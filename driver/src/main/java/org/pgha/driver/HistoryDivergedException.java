@@ -4,7 +4,8 @@ import java.sql.SQLNonTransientConnectionException;
 
 /**
  * The only primary's history lacks writes that pgha saw a newer primary take: it is on a lower
- * timeline than one that took writes, or behind the position reached there. Acknowledged
+ * timeline than one that took writes (or the one given up when another was accepted), or
+ * another node behind the position reached there on the same timeline. Acknowledged
  * writes of that newer history may be lost, which only an operator can judge, so pgha refuses
  * writes and reads (SQLState {@value PghaSqlState#HISTORY_DIVERGED}) until the newer primary is
  * back, or the application accepts the history ({@code acceptDivergedHistory()} on the

@@ -185,7 +185,8 @@ class AbortedPhysicalClusterTest {
             }
             proxy.blackHole();
             await().atMost(Duration.ofSeconds(20))
-                    .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
+                    .until(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN
+                            && e.node().equals(proxy.host() + ":" + proxy.port())));
             proxy.pass();
             List<String> failures = new ArrayList<>();
             for (Map.Entry<Case, Connection> e : connections.entrySet()) {

@@ -98,6 +98,16 @@ class HistoryDivergenceClusterTest {
                 assertThat(write(ds, 6)).isEqualTo(old.port());
                 assertThat(ds.clusterStatus().writes()).isEqualTo(ClusterStatus.Writes.PRIMARY);
                 assertThat(count(cluster, old, 6)).isEqualTo(1);
+
+                // The abandoned history comes back as a primary on its higher timeline: it lacks
+                // what the accepted one took since, so it is diverged in turn, not followed.
+                cluster.start(promoted);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> registry.get("pgha.history.diverged").counter().count() == 3.0);
+                assertThat(ds.clusterStatus().writes()).isEqualTo(ClusterStatus.Writes.HISTORY_DIVERGED);
+                assertThatThrownBy(() -> write(ds, 7)).isInstanceOf(HistoryDivergedException.class)
+                        .hasMessageContaining("given up");
+                assertThat(count(cluster, promoted, 7)).isZero();
             } finally {
                 System.setErr(stderr);
             }

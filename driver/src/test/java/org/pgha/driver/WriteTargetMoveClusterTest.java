@@ -94,6 +94,7 @@ class WriteTargetMoveClusterTest {
                 load.awaitProgress(50, Duration.ofSeconds(30));
                 load.stop(Duration.ofSeconds(60));
                 assertThat(load.errors()).as("errors the application saw").isEmpty();
+                assertThat(events).noneMatch(e -> e.type() == ClusterEvent.Type.HISTORY_DIVERGED);
 
                 Map<Long, Long> onNew = counts(cluster, async);
                 Map<Long, Instant> onOld = commitTimes(cluster, old);

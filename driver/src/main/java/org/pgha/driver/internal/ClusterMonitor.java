@@ -294,7 +294,7 @@ public final class ClusterMonitor implements AutoCloseable {
             }
             log.warn("pgha cluster {}: the application accepted the history of {} on timeline {}: {}", name,
                     target.behind().host(), target.behind().timeline(), target.mark().describe(target.behind()));
-            publish(before, before.toBuilder().historyMark(HistoryMark.of(target.behind()))
+            publish(before, before.toBuilder().historyMark(target.mark().accept(target.behind()))
                     .takenAtNanos(nanoClock.getAsLong()).build(), events);
         }
         fire(events);
@@ -422,8 +422,10 @@ public final class ClusterMonitor implements AutoCloseable {
                 int timeline = rs.getInt(3);
                 long systemIdentifier = rs.getLong(4);
                 String flush = rs.getString(5);
-                return new ProbeResult(!recovery, lsn == null ? -1 : Lsn.parse(lsn), timeline, systemIdentifier,
-                        flush == null ? -1 : Lsn.parse(flush));
+                long position = lsn == null ? -1 : Lsn.parse(lsn);
+                // Read after the write position, the flushed one may have passed it meanwhile.
+                return new ProbeResult(!recovery, position, timeline, systemIdentifier,
+                        flush == null ? -1 : Math.min(position, Lsn.parse(flush)));
             }
         }
 
@@ -608,7 +610,7 @@ public final class ClusterMonitor implements AutoCloseable {
                 events.add(event(ClusterEvent.Type.HISTORY_DIVERGED, behind.host(), detail));
             }
             if (config.followDivergedHistory()) {
-                return next.toBuilder().historyMark(HistoryMark.of(behind)).build();
+                return next.toBuilder().historyMark(target.mark().accept(behind)).build();
             }
             return next;
         }

@@ -276,6 +276,15 @@ public final class LogicalConnection implements Connection, PghaConnection {
             suspect(target.host());
             return e;
         }
+        // Tracked first, then the target read again: the monitor publishes a new write target
+        // before it aborts the old one's connections, so a connection made to the old primary
+        // meanwhile is either aborted by it or seen here.
+        access.monitor().track(target.host(), fresh);
+        if (intent == RoutingIntent.WRITE && !isWriteTarget(target.host())) {
+            access.monitor().untrack(target.host(), fresh);
+            access.connections().discard(target.host(), fresh);
+            return new SQLException("The primary " + target.host() + " no longer takes writes", "08006");
+        }
         releasePhysical();
         exposed = false;
         recovering = false;
@@ -283,7 +292,6 @@ public final class LogicalConnection implements Connection, PghaConnection {
         node = target;
         boundIntent = intent;
         physicalReadOnly = readOnly;
-        access.monitor().track(target.host(), fresh);
         return null;
     }
 
@@ -993,13 +1001,6 @@ public final class LogicalConnection implements Connection, PghaConnection {
             String xid = null;
             long insertLsn = -1;
             NodeState ranOn = node;
-            if (writePending && !stillWriteTarget()) {
-                // A newer primary is known (or none can be trusted): this transaction must not
-                // commit here, where its writes would be lost. Nothing was committed: replay it.
-                replayAfterLoss(new SQLException("The primary " + node.host() + " no longer takes writes: "
-                        + access.monitor().topology().writeTarget(), "08006"), attempt);
-                continue;
-            }
             if (writePending) {
                 try (Statement s = physical.createStatement();
                      ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text")) {
@@ -1011,6 +1012,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
                     replayAfterLoss(e, attempt);
                     continue;
                 }
+            }
+            if (writePending && !isWriteTarget(node.host())) {
+                // A newer primary is known (or none can be trusted): this transaction must not
+                // commit here, where its writes would be lost. Nothing was committed: replay it.
+                replayAfterLoss(new SQLException("The primary " + node.host() + " no longer takes writes: "
+                        + access.monitor().topology().writeTarget(), "08006"), attempt);
+                continue;
             }
             try {
                 physical.commit();
@@ -1045,10 +1053,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
-    /** Whether the bound node is still where writes go: one volatile read, no allocation. */
-    private boolean stillWriteTarget() {
+    /** Whether {@code host} is where writes go now: one volatile read, no allocation. */
+    private boolean isWriteTarget(HostSpec host) {
         WriteTarget target = access.monitor().topology().writeTarget();
-        return target.isOk() && target.node().host().equals(node.host());
+        return target.isOk() && target.node().host().equals(host);
     }
 
     /** The node was lost before COMMIT was sent: replays the transaction, or throws what the application sees. */
@@ -1147,7 +1155,14 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     private Verdict trust(CommitInDoubt doubt, Connection c) throws SQLException {
         if (node.host().equals(doubt.host()) && node.timeline() == doubt.timeline()) {
-            return Verdict.TRUSTED;
+            // The same node, unless it restarted and lost WAL it had not flushed (a host crash):
+            // then the transaction's records are gone and its id may have been handed out again.
+            long current;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                current = Lsn.parse(rs.getString(1));
+            }
+            return current >= doubt.insertLsn() ? Verdict.TRUSTED : Verdict.NEVER_REPLAYED;
         }
         if (node.timeline() < doubt.timeline()) {
             // A primary on an older timeline never replayed a record of a newer one (a history
@@ -1488,20 +1503,25 @@ public final class LogicalConnection implements Connection, PghaConnection {
             return false;
         }
         // Unbound, or bound to a node that was lost with nothing at stake: valid, since the next
-        // statement binds a usable node (and waits for one during a failover).
-        try {
-            Boolean valid = fromPhysical(c -> c.isValid(timeout), false);
-            if (valid == null || valid) {
-                return true;
-            }
-            if (transactionActive && transactionStatements > 0) {
-                return false;
-            }
-            dropLostNode();
+        // statement binds a usable node (and waits for one during a failover). A lost node with
+        // work at stake is not valid, and nothing is replayed here: the next statement does that.
+        if (physical == null) {
             return true;
+        }
+        boolean valid;
+        try {
+            valid = alive() && physical.isValid(timeout);
         } catch (SQLException e) {
+            valid = false;
+        }
+        if (valid) {
+            return true;
+        }
+        if (transactionActive && transactionStatements > 0) {
             return false;
         }
+        dropLostNode();
+        return true;
     }
 
     @Override

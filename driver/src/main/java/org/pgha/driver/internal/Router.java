@@ -126,7 +126,8 @@ public final class Router {
         Objects.requireNonNull(topology, "topology");
         Objects.requireNonNull(consistency, "consistency");
         WriteTarget target = topology.writeTarget();
-        if (intent == RoutingIntent.WRITE) {
+        if (intent == RoutingIntent.WRITE || target.status() == WriteTarget.Status.DIVERGED) {
+            // A diverged history serves no read either, whatever readFallback says.
             return writeTarget(topology);
         }
         if (target.isOk()) {

@@ -34,12 +34,14 @@ class HistoryMarkTest {
     }
 
     @Test
-    void aPrimaryBackFromAHostCrashWithItsFlushedWalIsNotDiverged() {
-        // Sampled at write position 300 with 250 flushed; the host crashed and the WAL between
-        // was never flushed, so it held no acknowledged commit.
+    void theNodeThatSetTheMarkIsNeverBehindOnItsOwnTimeline() {
+        // Its sampled positions can step back by a few bytes between probes, and WAL it had not
+        // flushed before its host crashed held nothing acknowledged.
         HistoryMark mark = HistoryMark.advance(null, primary(A, 7, 300), 250);
-        assertThat(mark.isAhead(primary(A, 7, 250))).isFalse();
-        assertThat(mark.isAhead(primary(A, 7, 249))).as("below what was flushed: lost").isTrue();
+        assertThat(mark.isAhead(primary(A, 7, 240))).isFalse();
+        assertThat(mark.isAhead(primary(B, 7, 240))).as("another node behind on the same timeline").isTrue();
+        assertThat(mark.isAhead(primary(B, 7, 250))).isFalse();
+        assertThat(mark.isAhead(primary(A, 6, 900))).as("an older timeline, whoever it is").isTrue();
     }
 
     @Test
@@ -48,6 +50,7 @@ class HistoryMarkTest {
         assertThat(mark.isAhead(primary(A, 7, 10_000))).isTrue();
         assertThat(mark.isAhead(primary(A, 8, 400))).isTrue();
         assertThat(mark.isAhead(primary(A, 8, 500))).isFalse();
+        assertThat(mark.isAhead(primary(B, 8, 400))).as("the mark's own node").isFalse();
         assertThat(mark.isAhead(primary(A, 9, 10))).isFalse();
         assertThat(mark.isAhead(primary(A, 0, 10))).as("unknown timeline: not judged").isFalse();
     }
@@ -64,6 +67,25 @@ class HistoryMarkTest {
         assertThat(mark.describe(old)).contains("timeline 7", "timeline 8", "0/3000000", "0/4A00000", "db-b:5432",
                 "db-a:5432", "may be lost");
         assertThat(target.toString()).startsWith("DIVERGED db-a:5432 timeline 7");
+    }
+
+    @Test
+    void afterTheOlderHistoryWasAcceptedTheAbandonedOneBackIsDivergedInTurn() {
+        HistoryMark newer = new HistoryMark(B, 8, 100, 500);
+        NodeState old = primary(A, 7, 900);
+        HistoryMark accepted = newer.accept(old);
+        assertThat(accepted.isAhead(old)).isFalse();
+        NodeState back = primary(B, 8, 500);
+        WriteTarget target = WriteTarget.of(List.of(old, back), accepted);
+        assertThat(target.status()).as("the highest timeline is the abandoned history").isEqualTo(WriteTarget.Status.DIVERGED);
+        assertThat(target.behind()).isEqualTo(back);
+        assertThat(accepted.describe(back)).contains("given up", "db-a:5432", "timeline 7", "may be lost");
+        // Writes on the accepted history keep the abandoned one in mind; a newer timeline past it forgets it.
+        HistoryMark later = HistoryMark.advance(accepted, primary(A, 7, 950), 950);
+        assertThat(later.abandoned()).isEqualTo(accepted.abandoned());
+        HistoryMark promoted = HistoryMark.advance(later, primary(B, 9, 1000), 1000);
+        assertThat(promoted.abandoned()).isNull();
+        assertThat(promoted.isAhead(primary(B, 9, 1000))).isFalse();
     }
 
     @Test
