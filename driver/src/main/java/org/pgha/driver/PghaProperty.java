@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.pgha.driver.internal.LoadBalance;
 import org.pgha.driver.internal.ReadFallback;
+import org.pgha.driver.internal.SessionReset;
 
 /**
  * Every property pgha itself understands, the single source of truth for its name, type,
@@ -99,7 +100,14 @@ public enum PghaProperty {
     TRANSACTION_REPLAY_LIMIT("transactionReplayLimit", Rule.intAtLeast(0), "1000",
             "The most statement executions (a batch counts each of its entries) a transaction may have for it to be"
                     + " replayable. A longer transaction stops recording, frees what it recorded, and is rolled back"
-                    + " with SQLState 40R01 if it loses its node.");
+                    + " with SQLState 40R01 if it loses its node."),
+    SESSION_RESET("sessionReset", Rule.choice(SessionReset.values(), SessionReset::value), "changed",
+            "When a pooled physical connection's session is reset before the next borrower gets it (role and session"
+                    + " authorization, settings, advisory locks, LISTEN, temporary tables, held cursors): changed, when"
+                    + " the borrower changed it with SQL pgha recognises (SET, RESET, set_config, pg_advisory_lock,"
+                    + " LISTEN, CREATE TEMP, DECLARE) or set client info; always, after every borrow, at one round trip,"
+                    + " for applications whose functions or procedures change session state. A connection on which"
+                    + " PREPARE ran is closed instead.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;

@@ -107,9 +107,11 @@ class PghaPropertyTest {
                         "exactlyOnceAutocommit BOOLEAN false",
                         "transactionReplay BOOLEAN true",
                         "followDivergedHistory BOOLEAN false",
-                        "transactionReplayLimit INTEGER 1000");
+                        "transactionReplayLimit INTEGER 1000",
+                        "sessionReset CHOICE changed");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
+        assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");
     }
 
     @Test

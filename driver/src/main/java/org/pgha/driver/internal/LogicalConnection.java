@@ -59,6 +59,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private final boolean readYourWrites;
     private final boolean exactlyOnceAutocommit;
     private final boolean transactionReplay;
+    /** {@code sessionReset=always}. */
+    private final boolean resetAlways;
     /** The current transaction's statements, to replay it elsewhere; made at the first transaction. */
     private Journal journal;
 
@@ -93,10 +95,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private long minLsn = -1;
     /** Statements that succeeded in the current transaction. */
     private int transactionStatements;
-    /** {@code SET} commands run through this connection, re-run on every new physical connection. */
-    private final List<String> sessionCommands = new ArrayList<>();
-    /** {@code SET} commands of the current transaction: kept if it commits. */
-    private List<String> transactionCommands;
+    /** What SQL did to the session: {@code SET} commands to re-run on a new physical connection, what to reset. */
+    private final SessionState session = new SessionState();
     private volatile boolean closed;
 
     /** One autocommit write, run inside a transaction by {@link #exactlyOnce(Write)}. */
@@ -162,6 +162,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         this.readYourWrites = access.config().readYourWrites();
         this.exactlyOnceAutocommit = access.config().exactlyOnceAutocommit();
         this.transactionReplay = access.config().transactionReplay();
+        this.resetAlways = access.config().sessionReset() == SessionReset.ALWAYS;
     }
 
     // ------------------------------------------------------------------ routing
@@ -424,9 +425,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (networkTimeoutMillis >= 0) {
             c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMillis);
         }
-        if (!sessionCommands.isEmpty()) {
+        session.bound();
+        if (session.hasCommands()) {
             try (Statement s = c.createStatement()) {
-                for (String command : sessionCommands) {
+                for (String command : session.commands()) {
                     s.execute(command);
                 }
             }
@@ -441,7 +443,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (old != null) {
             physical = null;
             access.monitor().untrack(node.host(), old);
-            if (access.connections().reusesConnections() && !resetSession(old)) {
+            if (access.connections().reusesConnections() && (session.prepared() || !resetSession(old))) {
                 access.connections().discard(node.host(), old);
             } else {
                 access.connections().release(node.host(), old);
@@ -452,20 +454,22 @@ public final class LogicalConnection implements Connection, PghaConnection {
     }
 
     /**
-     * Before a pooled physical connection goes back: the session settings this connection made
-     * are undone ({@code RESET ALL} also restores {@code application_name} to its value at
-     * login), so the next borrower gets the pool's session. Returns false if that failed: the
-     * connection must not be reused.
+     * Before a pooled physical connection goes back: what this connection did to its session
+     * is undone ({@link SessionState#RESET}: settings, role and session authorization,
+     * {@code application_name} as at login, advisory locks, listens, temporary tables, held
+     * cursors), so the next borrower gets the pool's session. With {@code sessionReset=changed}
+     * only when SQL or client info changed the session; with {@code always} every time.
+     * Returns false if that failed: the connection must not be reused.
      */
     private boolean resetSession(Connection c) {
-        if (sessionCommands.isEmpty() && transactionCommands == null && clientInfo == null) {
+        if (!resetAlways && !session.changed() && clientInfo == null) {
             return true;
         }
         try (Statement s = c.createStatement()) {
             if (!c.getAutoCommit()) {
                 c.rollback();
             }
-            s.execute("RESET ALL");
+            s.execute(SessionState.RESET);
             if (!c.getAutoCommit()) {
                 c.commit();
             }
@@ -707,10 +711,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (committed && writePending) {
             lastWriteAckNanos = access.monitor().nanoTime();
         }
-        if (committed && transactionCommands != null) {
-            sessionCommands.addAll(transactionCommands);
-        }
-        transactionCommands = null;
+        session.transactionEnded(committed);
         if (journal != null) {
             journal.clear();
         }
@@ -721,20 +722,14 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     /**
      * Looks at a statement's SQL after it succeeded: session {@code SET}, {@code RESET} and
-     * {@code DISCARD} commands are recorded, to be run again on a new physical connection.
+     * {@code DISCARD} commands are recorded, to be run again on a new physical connection, and
+     * any change to the session is undone before a pooled physical connection goes back.
      */
     void observed(String sql) {
-        SessionCommand kind = SessionCommand.of(sql);
-        if (kind == SessionCommand.NONE) {
-            return;
+        SessionCommand command = SessionCommand.of(sql);
+        if (command.kind() != SessionCommand.Kind.NONE) {
+            session.observed(command, !autoCommit);
         }
-        List<String> target = autoCommit ? sessionCommands
-                : (transactionCommands != null ? transactionCommands : (transactionCommands = new ArrayList<>()));
-        if (kind == SessionCommand.RESET_ALL) {
-            sessionCommands.clear();
-            target.clear();
-        }
-        target.add(sql);
     }
 
     /**

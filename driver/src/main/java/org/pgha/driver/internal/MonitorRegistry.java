@@ -85,11 +85,7 @@ public final class MonitorRegistry {
 
     /** The cluster and every pgha setting: connections share only what they agree on. */
     private static String key(PghaConfig config) {
-        return config.clusterKey() + "|" + config.maxReplicaLag() + "|" + config.maxReplicaLagBytes() + "|"
-                + config.readFallback() + "|" + config.loadBalance() + "|" + config.readYourWrites() + "|"
-                + config.probeInterval() + "|" + config.probeTimeout() + "|" + config.failureThreshold() + "|"
-                + config.failoverTimeout() + "|" + config.exactlyOnceAutocommit() + "|" + config.followDivergedHistory() + "|"
-                + config.transactionReplay() + "|" + config.transactionReplayLimit();
+        return config.clusterKey() + "|" + config.settingsKey();
     }
 
     /** How many clusters are monitored, for tests. */

@@ -84,6 +84,7 @@ public final class PghaConfig {
     private final boolean followDivergedHistory;
     private final boolean transactionReplay;
     private final int transactionReplayLimit;
+    private final SessionReset sessionReset;
 
     private PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {
@@ -107,6 +108,7 @@ public final class PghaConfig {
         this.followDivergedHistory = (Boolean) values.get(PghaProperty.FOLLOW_DIVERGED_HISTORY);
         this.transactionReplay = (Boolean) values.get(PghaProperty.TRANSACTION_REPLAY);
         this.transactionReplayLimit = (Integer) values.get(PghaProperty.TRANSACTION_REPLAY_LIMIT);
+        this.sessionReset = choice(SessionReset.values(), SessionReset::value, values.get(PghaProperty.SESSION_RESET));
     }
 
     /** True iff this is a pgha URL, that is, it starts with {@code jdbc:pgha:}; null is not one. */
@@ -148,6 +150,7 @@ public final class PghaConfig {
         if (question >= 0) {
             parseQuery(rest.substring(question + 1), given);
         }
+        java.util.Set<String> fromUrl = java.util.Set.copyOf(given.keySet());
         if (info != null) {
             for (Map.Entry<Object, Object> entry : info.entrySet()) {
                 if (!(entry.getKey() instanceof String) || !(entry.getValue() instanceof String)) {
@@ -170,11 +173,8 @@ public final class PghaConfig {
                 pgha.put(property, entry.getValue());
                 continue;
             }
-            for (PghaProperty known : PghaProperty.values()) {
-                if (known.propertyName().equalsIgnoreCase(name)) {
-                    throw invalid("Unknown property '" + name + "': pgha property names are case-sensitive;"
-                            + " did you mean " + known.propertyName() + "?");
-                }
+            if (PGProperty.forName(name) == null) {
+                checkUnknownName(name, fromUrl.contains(name) && !info(info, name));
             }
             String replaced = PGJDBC_ROUTING.get(name);
             if (replaced != null) {
@@ -280,6 +280,23 @@ public final class PghaConfig {
         return transactionReplayLimit;
     }
 
+    /** {@link PghaProperty#SESSION_RESET}. */
+    public SessionReset sessionReset() {
+        return sessionReset;
+    }
+
+    /**
+     * Every pgha property's value, in declaration order, for telling apart connections that
+     * share a {@link #clusterKey()} but not their settings.
+     */
+    public String settingsKey() {
+        StringJoiner key = new StringJoiner("|");
+        for (PghaProperty property : PghaProperty.values()) {
+            key.add(String.valueOf(values.get(property)));
+        }
+        return key.toString();
+    }
+
     /** {@link PghaProperty#FAILURE_THRESHOLD}. */
     public int failureThreshold() {
         return failureThreshold;
@@ -327,7 +344,19 @@ public final class PghaConfig {
                             : value instanceof Duration d ? PghaProperty.formatDuration(d) : value);
         }
         StringJoiner pgjdbc = new StringJoiner(", ", "{", "}");
-        passThrough.forEach((name, value) -> pgjdbc.add(name + "=" + (isSecret(name) ? "***" : value)));
+        int others = 0;
+        for (Map.Entry<String, String> entry : passThrough.entrySet()) {
+            String name = entry.getKey();
+            if (PGProperty.forName(name) == null) {
+                // Not pgjdbc's: it may be a piece of a password, shown neither by name nor value.
+                others++;
+            } else {
+                pgjdbc.add(name + "=" + (isSecret(name) ? "***" : entry.getValue()));
+            }
+        }
+        if (others > 0) {
+            pgjdbc.add(others + " other");
+        }
         return text.append(", pgjdbc=").append(pgjdbc).append(']').toString();
     }
 
@@ -459,6 +488,12 @@ public final class PghaConfig {
             if (name.isEmpty()) {
                 throw invalid("A parameter of the pgha URL has no name: expected name=value after '?' and each '&'");
             }
+            if (isSecret(name) && equals >= 0 && parameter.indexOf('+', equals) >= 0) {
+                // URL decoding reads '+' as a space: the login would fail with a wrong password.
+                throw invalid("URL parameter " + safeName(name) + " of the pgha URL contains '+', which URL decoding"
+                        + " reads as a space: percent-encode a plus sign as %2B (and a space as %20), or give the"
+                        + " password as a property instead of in the URL");
+            }
             String value;
             try {
                 value = equals < 0 ? "" : URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
@@ -470,6 +505,111 @@ public final class PghaConfig {
                 throw invalid("URL parameter " + safeName(name) + " is given twice in the pgha URL");
             }
         }
+    }
+
+    /**
+     * A name that is neither a pgha nor a pgjdbc property. pgjdbc ignores a name it does not
+     * know, so a misspelt one would be dropped without a word ({@code sslMode=verify-full}
+     * connecting in plain text): a name that matches a known one ignoring case, {@code _},
+     * {@code -} and {@code .}, or is a near miss of one ({@code maxReplicaLagg}), is refused with
+     * the right name. An unknown URL parameter is refused too, and not quoted: with an
+     * unencoded {@code &} in a password, it is a piece of the password. Any other name given in
+     * the {@code Properties} passes through to pgjdbc.
+     */
+    private static void checkUnknownName(String name, boolean urlParameter) throws SQLException {
+        String known = nearestKnownName(name);
+        if (known != null) {
+            boolean pgha = PghaProperty.forName(known).isPresent();
+            boolean sameLetters = normalized(known).equals(normalized(name));
+            throw invalid("Unknown property '" + name + "': did you mean " + known + "? ("
+                    + (sameLetters ? "property names are case-sensitive, and " : "")
+                    + (pgha ? "pgha" : "pgjdbc") + " would otherwise ignore it" + (pgha ? ")" : " without a word)"));
+        }
+        if (urlParameter) {
+            throw invalid("A parameter of the pgha URL is neither a pgha nor a pgjdbc property (its name is not shown,"
+                    + " as it may be a piece of a password with an unencoded '&'): check the names, and percent-encode"
+                    + " '&' as %26, '+' as %2B, '%' as %25 and '=' as %3D in values");
+        }
+    }
+
+    /** Whether {@code name} is also given in the properties, which then supply its value. */
+    private static boolean info(Properties info, String name) {
+        return info != null && info.getProperty(name) != null;
+    }
+
+    /**
+     * The pgha or pgjdbc property name {@code name} most likely meant: the same ignoring case and
+     * punctuation, or within an edit distance of 1 (2 for names of 8 or more letters); null if none.
+     */
+    static String nearestKnownName(String name) {
+        String given = normalized(name);
+        if (given.length() < 3) {
+            return null;
+        }
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : KNOWN_NAMES) {
+            String candidate = normalized(known);
+            int allowed = candidate.length() >= 8 ? 2 : 1;
+            int distance = editDistance(given, candidate, allowed);
+            if (distance <= allowed && distance < bestDistance) {
+                best = known;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static final List<String> KNOWN_NAMES = knownNames();
+
+    private static List<String> knownNames() {
+        List<String> names = new ArrayList<>();
+        for (PghaProperty property : PghaProperty.values()) {
+            names.add(property.propertyName());
+        }
+        for (PGProperty property : PGProperty.values()) {
+            names.add(property.getName());
+        }
+        return List.copyOf(names);
+    }
+
+    private static String normalized(String name) {
+        StringBuilder letters = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c != '_' && c != '-' && c != '.') {
+                letters.append(Character.toLowerCase(c));
+            }
+        }
+        return letters.toString();
+    }
+
+    /** Levenshtein distance, or {@code limit + 1} once it is known to exceed {@code limit}. */
+    private static int editDistance(String a, String b, int limit) {
+        if (Math.abs(a.length() - b.length()) > limit) {
+            return limit + 1;
+        }
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            int rowMin = current[0];
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                rowMin = Math.min(rowMin, current[j]);
+            }
+            if (rowMin > limit) {
+                return limit + 1;
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static String safeName(String name) {

@@ -73,7 +73,8 @@ class PghaConfigTest {
                 property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true),
                 property(PghaProperty.TRANSACTION_REPLAY, "false", PghaConfig::transactionReplay, false),
                 property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10),
-                property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true));
+                property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true),
+                property(PghaProperty.SESSION_RESET, "always", PghaConfig::sessionReset, SessionReset.ALWAYS));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
@@ -223,13 +224,49 @@ class PghaConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"maxreplicalag", "MaxReplicaLag", "LOADBALANCE", "probetimeout"})
-    void aPghaNameInAnotherCaseIsRejectedNotPassedThrough(String name) {
-        String expected = "Unknown property '" + name + "': pgha property names are case-sensitive; did you mean ";
-        assertThat(invalid("jdbc:pgha://h1/db?" + name + "=1s", null).getMessage()).startsWith(expected);
+    @CsvSource({"maxreplicalag,maxReplicaLag", "MaxReplicaLag,maxReplicaLag", "LOADBALANCE,loadBalance",
+            "probetimeout,probeTimeout", "sslMode,sslmode", "SSLMODE,sslmode", "ssl_mode,sslmode", "Password,password",
+            "sslRootCert,sslrootcert", "applicationName,ApplicationName"})
+    void aKnownNameInAnotherCaseIsRejectedNotPassedThrough(String name, String meant) {
+        String expected = "Unknown property '" + name + "': did you mean " + meant
+                + "? (property names are case-sensitive, and ";
+        assertThat(invalid("jdbc:pgha://h1/db?" + name + "=verify-full", null).getMessage()).startsWith(expected);
+        Properties info = new Properties();
+        info.setProperty(name, "verify-full");
+        assertThat(invalid("jdbc:pgha://h1/db", info).getMessage()).startsWith(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"maxReplicaLagg,maxReplicaLag", "maxReplicaLg,maxReplicaLag", "readFalback,readFallback",
+            "failoverTimout,failoverTimeout", "sslmod,sslmode", "sslrootcer,sslrootcert", "failureTreshold,failureThreshold"})
+    void aNearMissOfAKnownNameIsRejectedWithTheRightName(String name, String meant) {
+        assertThat(invalid("jdbc:pgha://h1/db?" + name + "=1s", null).getMessage())
+                .startsWith("Unknown property '" + name + "': did you mean " + meant + "? (");
         Properties info = new Properties();
         info.setProperty(name, "1s");
-        assertThat(invalid("jdbc:pgha://h1/db", info).getMessage()).startsWith(expected);
+        assertThat(invalid("jdbc:pgha://h1/db", info).getMessage())
+                .startsWith("Unknown property '" + name + "': did you mean " + meant + "? (");
+    }
+
+    @Test
+    void anUnknownUrlParameterIsRejectedWithoutItsNameAndAnUnknownPropertyPassesThrough() throws SQLException {
+        SQLException e = invalid("jdbc:pgha://h1/db?user=alice&password=ab&zq81Kp7&sslmode=require", null);
+        assertThat(e.getMessage()).startsWith("A parameter of the pgha URL is neither a pgha nor a pgjdbc property")
+                .contains("%26").doesNotContain("zq81Kp7");
+        Properties info = new Properties();
+        info.setProperty("myFrameworkSetting", "x");
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db", info).pgjdbcProperties()).containsEntry("myFrameworkSetting", "x");
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db", info).toString()).contains("1 other").doesNotContain("myFramework");
+    }
+
+    @Test
+    void aPlusInAUrlPasswordIsRejectedAndItsPercentEncodingAccepted() throws SQLException {
+        SQLException e = invalid("jdbc:pgha://h1/db?password=se+cret", null);
+        assertThat(e.getMessage()).contains("'password'", "'+'", "%2B").doesNotContain("se+cret").doesNotContain("cret");
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?password=se%2Bcr%26et", null).pgjdbcProperties())
+                .containsEntry("password", "se+cr&et");
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?ApplicationName=a+b", null).pgjdbcProperties())
+                .containsEntry("ApplicationName", "a b");
     }
 
     @ParameterizedTest
