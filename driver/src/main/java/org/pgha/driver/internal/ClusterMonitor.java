@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.ClusterEventListener;
 import org.pgha.driver.ClusterStatus;
+import org.pgha.driver.PghaProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,16 @@ public final class ClusterMonitor implements AutoCloseable {
 
     /** How often nodes are probed while a failure is being resolved. */
     static final Duration FAST_INTERVAL = Duration.ofMillis(25);
+
+    /**
+     * The longest pause between probes of a node that rejects the monitor
+     * ({@link FailureClassifier#rejects}): a wrong password, a missing database, a TLS
+     * certificate that fails verification. The pause starts at {@code probeInterval} and
+     * doubles with each rejection in a row, whatever fast probing the rest of the cluster is
+     * in, so that a wrong password costs a handful of failed logins a minute, not 40 a second
+     * (an account lockout where authentication is LDAP, PAM or RADIUS).
+     */
+    static final Duration MAX_REJECTED_INTERVAL = Duration.ofSeconds(30);
 
     /**
      * One round trip: role, WAL position, timeline, system identifier. A replica's timeline is
@@ -362,6 +373,8 @@ public final class ClusterMonitor implements AutoCloseable {
         final Thread thread;
         private volatile Connection connection;
         private boolean counted;
+        /** Probes in a row that the node rejected ({@link FailureClassifier#rejects}). */
+        private int rejections;
 
         NodeProber(HostSpec host) {
             this.host = host;
@@ -394,10 +407,23 @@ public final class ClusterMonitor implements AutoCloseable {
                     failed(host, sentAt, error, true);
                 } else {
                     lastFailures.remove(host);
+                    if (rejections > 0) {
+                        log.info("pgha cluster {}: node {} accepts the monitor again", name, host);
+                    }
+                    rejections = 0;
                     succeeded(host, sentAt, result);
                 }
             } catch (SQLException | RuntimeException e) {
                 closeConnection();
+                if (e instanceof SQLException sql && FailureClassifier.rejects(sql)) {
+                    rejections++;
+                    if (rejections == 1) {
+                        log.warn("pgha cluster {}: node {} rejects the monitor: {}; probing it again at most every {}"
+                                + " until it accepts", name, host, describe(e), PghaProperty.formatDuration(MAX_REJECTED_INTERVAL));
+                    }
+                } else {
+                    rejections = 0;
+                }
                 if (!closed) {
                     boolean timedOut = nanoClock.getAsLong() - sentAt >= config.probeTimeout().toNanos();
                     lastFailures.put(host, e instanceof SQLException ? (SQLException) e
@@ -430,6 +456,10 @@ public final class ClusterMonitor implements AutoCloseable {
         }
 
         private void pause() {
+            if (rejections > 0) {
+                backOff();
+                return;
+            }
             // A suspect node (failed, not yet DOWN) is retried fast too, so that failureThreshold
             // failures take tens of milliseconds, not failureThreshold probe intervals.
             NodeState self = topology.node(host).orElseThrow();
@@ -444,6 +474,26 @@ public final class ClusterMonitor implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     closed = closed || Thread.currentThread().isInterrupted();
+                }
+            }
+        }
+
+        /**
+         * The pause after a rejection: {@code probeInterval} doubled with each rejection in a
+         * row, at most {@link #MAX_REJECTED_INTERVAL}; requests for fast probes do not cut it short.
+         */
+        private void backOff() {
+            long millis = config.probeInterval().toMillis() << Math.min(rejections - 1, 20);
+            // Real time, whatever clock the monitor measures probes on.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, MAX_REJECTED_INTERVAL.toMillis()));
+            synchronized (wake) {
+                for (long left = until - System.nanoTime(); !closed && left > 0; left = until - System.nanoTime()) {
+                    try {
+                        wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        closed = true;
+                    }
                 }
             }
         }

@@ -304,21 +304,45 @@ public final class LogicalConnection implements Connection, PghaConnection {
         return access.monitor().isSuspect(target);
     }
 
-    /** Every node refuses the credentials: waiting for a failover would not help. */
+    /**
+     * Every node failed its last probe and at least one rejected the client
+     * ({@link FailureClassifier#rejects}: a wrong password, a missing database, a TLS
+     * certificate that fails verification, a host name that does not resolve): waiting for a
+     * failover would not help, so the connection fails at once with the first rejection's
+     * SQLState and every node's failure in its message.
+     */
     private void rejectedCredentials(Topology topology) throws SQLException {
         SQLException first = null;
         for (NodeState n : topology.nodes()) {
             SQLException failure = access.monitor().lastFailure(n.host());
-            if (failure == null || access.classifier().classify(failure, false) != FailureVerdict.AUTHENTICATION) {
+            if (failure == null) {
                 return;
             }
-            if (first == null) {
+            if (first == null && FailureClassifier.rejects(failure)) {
                 first = failure;
             }
         }
-        if (first != null) {
-            throw new SQLException(first.getMessage(), first.getSQLState(), first);
+        if (first == null) {
+            return;
         }
+        StringBuilder message = new StringBuilder("No node of the cluster can be used, and waiting would not help:");
+        for (NodeState n : topology.nodes()) {
+            SQLException failure = access.monitor().lastFailure(n.host());
+            String kind = FailureClassifier.rejectionCause(failure);
+            message.append("\n  ").append(n.host()).append(": ").append(kind != null ? kind + ": " : "")
+                    .append(failure.getMessage());
+            if (failure.getSQLState() != null) {
+                message.append(" (SQLState ").append(failure.getSQLState()).append(')');
+            }
+        }
+        SQLException rejected = new java.sql.SQLNonTransientConnectionException(message.toString(), first.getSQLState(), first);
+        for (NodeState n : topology.nodes()) {
+            SQLException failure = access.monitor().lastFailure(n.host());
+            if (failure != first) {
+                rejected.addSuppressed(failure);
+            }
+        }
+        throw rejected;
     }
 
     /**
