@@ -44,6 +44,11 @@ public final class PghaDataSource implements DataSource, Closeable {
 
     private volatile ClusterAccess access;
     private volatile boolean closed;
+    /** Monitors for {@link #getConnection(String, String)} when no user probes for all; guarded by this. */
+    private final java.util.Map<String, ClusterAccess> byCredentials = new java.util.HashMap<>();
+    /** Every monitor this DataSource started, closed by {@link #close()} or, if it is never called, by the cleaner. */
+    private final java.util.Set<org.pgha.driver.internal.ClusterMonitor> monitors =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The {@code jdbc:pgha://...} URL. */
     public void setUrl(String url) {
@@ -171,9 +176,10 @@ public final class PghaDataSource implements DataSource, Closeable {
     /** Receives the topology monitor's events; may be added before or after the first connection. */
     public void addClusterEventListener(ClusterEventListener listener) {
         listeners.add(listener);
-        ClusterAccess a = access;
-        if (a != null) {
-            a.monitor().addListener(listener);
+        // After the add: a start that published its access before this read sees the listener
+        // in its own pass over the list (and addListener adds a listener once).
+        for (org.pgha.driver.internal.ClusterMonitor monitor : monitors) {
+            monitor.addListener(listener);
         }
     }
 
@@ -204,14 +210,42 @@ public final class PghaDataSource implements DataSource, Closeable {
     @Override
     public Connection getConnection() throws SQLException {
         ClusterAccess a = start();
-        return new LogicalConnection(a, () -> { });
+        return new LogicalConnection(a, this::connectionClosed);
     }
 
+    /**
+     * A connection as another user. The probes log in as {@code monitorUser} if set, else as
+     * this DataSource's user; a DataSource with neither has one topology monitor per distinct
+     * user and password given here, probing as that user (never as the operating system's
+     * user, pgjdbc's default), all closed with the DataSource. With many users, set
+     * {@code monitorUser}: each monitor keeps a probe connection to every node.
+     */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         ClusterAccess a = start();
-        PgjdbcConnections asUser = new PgjdbcConnections(a.config()).withCredentials(username, password);
-        return new LogicalConnection(a.withConnections(asUser), () -> { });
+        PghaConfig config = a.config();
+        if (config.user() != null || config.monitorUser() != null) {
+            PgjdbcConnections asUser = new PgjdbcConnections(config).withCredentials(username, password);
+            return new LogicalConnection(a.withConnections(asUser), this::connectionClosed);
+        }
+        return new LogicalConnection(accessAs(config.withCredentials(username, password)), this::connectionClosed);
+    }
+
+    private ClusterAccess accessAs(PghaConfig config) throws SQLException {
+        String key = config.connectionKey();
+        synchronized (this) {
+            if (closed) {
+                throw new SQLException("This PghaDataSource has been closed.", "08003");
+            }
+            ClusterAccess a = byCredentials.get(key);
+            if (a == null) {
+                a = ClusterAccess.open(config, monitor -> new PgjdbcConnections(config), metricRegistry, listeners,
+                        exceptionOverride);
+                byCredentials.put(key, a);
+                monitors.add(a.monitor());
+            }
+            return a;
+        }
     }
 
     private ClusterAccess start() throws SQLException {
@@ -232,20 +266,44 @@ public final class PghaDataSource implements DataSource, Closeable {
                             PghaSqlState.INVALID_CONFIGURATION);
                 }
                 PghaConfig config = PghaConfig.parse(url, properties);
-                access = ClusterAccess.open(config, monitor -> new PgjdbcConnections(config), metricRegistry, listeners,
-                        exceptionOverride);
+                ClusterAccess opened = ClusterAccess.open(config, monitor -> new PgjdbcConnections(config), metricRegistry,
+                        listeners, exceptionOverride);
+                monitors.add(opened.monitor());
+                CLEANER.register(this, new CloseMonitors(monitors));
+                access = opened;
+                // A listener added while the monitor started, after open() registered the others.
+                listeners.forEach(opened.monitor()::addListener);
             }
             return access;
         }
     }
 
-    /** Stops the topology monitor. Open connections keep their physical connections until closed. */
+    /**
+     * Stops the topology monitor (or monitors). Open connections keep their physical
+     * connections until closed. A DataSource that is never closed has its monitors stopped
+     * once it is garbage-collected, but close it: until then its probe threads and connections
+     * stay.
+     */
     @Override
     public synchronized void close() {
         closed = true;
-        ClusterAccess a = access;
-        if (a != null) {
-            a.monitor().close();
+        new CloseMonitors(monitors).run();
+    }
+
+    /** A connection's close hook: it holds this DataSource, so the cleaner never stops what an open connection uses. */
+    private void connectionClosed() {
+        // Nothing to do: the reference is what matters.
+    }
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** Stops a DataSource's monitors; holds no reference to the DataSource, so that it can be collected. */
+    private record CloseMonitors(java.util.Set<org.pgha.driver.internal.ClusterMonitor> monitors) implements Runnable {
+        @Override
+        public void run() {
+            for (org.pgha.driver.internal.ClusterMonitor monitor : monitors) {
+                monitor.close();
+            }
         }
     }
 

@@ -107,7 +107,13 @@ public enum PghaProperty {
                     + " the borrower changed it with SQL pgha recognises (SET, RESET, set_config, pg_advisory_lock,"
                     + " LISTEN, CREATE TEMP, DECLARE) or set client info; always, after every borrow, at one round trip,"
                     + " for applications whose functions or procedures change session state. A connection on which"
-                    + " PREPARE ran is closed instead.");
+                    + " PREPARE ran is closed instead."),
+    MONITOR_USER("monitorUser", Rule.text(false), null,
+            "The user the topology monitor's probes log in as: a least-privilege monitoring role (LOGIN and CONNECT"
+                    + " on the database suffice; see docs/operations.md). Unset: the connection's user. With it, a"
+                    + " DataSource's getConnection(user, password) shares one monitor whatever the user."),
+    MONITOR_PASSWORD("monitorPassword", Rule.text(true), null,
+            "The password of monitorUser. Never shown in a message, a log line or toString.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;
@@ -123,7 +129,9 @@ public enum PghaProperty {
         /** A {@link Boolean}: {@code true} or {@code false}. */
         BOOLEAN,
         /** One of {@link PghaProperty#choices()}, returned as its canonical spelling. */
-        CHOICE;
+        CHOICE,
+        /** A {@link String}, not empty, as given (surrounding whitespace included). */
+        STRING;
 
         /** The type as shown in the documentation: its name in lower case. */
         public String displayName() {
@@ -184,6 +192,14 @@ public enum PghaProperty {
         return rule.choices;
     }
 
+    /**
+     * Whether the value is a secret ({@code monitorPassword}): no message, log line,
+     * {@code toString} or {@link #propertyInfo} ever shows it.
+     */
+    public boolean isSecret() {
+        return rule.secret;
+    }
+
     /** The range of valid values as the configuration reference shows it. */
     String allowedValues() {
         return rule.allowed;
@@ -199,11 +215,11 @@ public enum PghaProperty {
      *     naming this property and the value, if the value is null, empty, malformed or out of range
      */
     public Object parse(String value) throws SQLException {
-        Object parsed = value == null ? null : rule.parser.apply(value.trim());
+        Object parsed = value == null ? null : rule.parser.apply(rule.type == Type.STRING ? value : value.trim());
         if (parsed == null) {
             throw new SQLNonTransientConnectionException(
                     "Invalid value for pgha property " + propertyName + ": "
-                            + quote(value) + " (" + rule.expectation + ")",
+                            + (rule.secret ? "(not shown)" : quote(value)) + " (" + rule.expectation + ")",
                     PghaSqlState.INVALID_CONFIGURATION);
         }
         return parsed;
@@ -227,7 +243,7 @@ public enum PghaProperty {
         DriverPropertyInfo[] infos = new DriverPropertyInfo[all.length];
         for (int i = 0; i < all.length; i++) {
             PghaProperty property = all[i];
-            String value = given == null ? null : given.getProperty(property.propertyName);
+            String value = given == null || property.isSecret() ? null : given.getProperty(property.propertyName);
             DriverPropertyInfo info = new DriverPropertyInfo(
                     property.propertyName, value != null ? value : property.defaultValue);
             info.description = property.description;
@@ -276,14 +292,27 @@ public enum PghaProperty {
         /** The valid values, for the configuration reference (Markdown). */
         final String allowed;
         final List<String> choices;
+        final boolean secret;
 
         private Rule(Type type, Function<String, Object> parser, String expectation, String allowed,
                      List<String> choices) {
+            this(type, parser, expectation, allowed, choices, false);
+        }
+
+        private Rule(Type type, Function<String, Object> parser, String expectation, String allowed,
+                     List<String> choices, boolean secret) {
             this.type = type;
             this.parser = parser;
             this.expectation = expectation;
             this.allowed = allowed;
             this.choices = choices;
+            this.secret = secret;
+        }
+
+        /** Any text but the empty one; a secret's value is never shown. */
+        static Rule text(boolean secret) {
+            return new Rule(Type.STRING, text -> text.isEmpty() ? null : text, "a text that is not empty", "any text",
+                    List.of(), secret);
         }
 
         /**

@@ -40,7 +40,13 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     /** How long one borrow attempt waits before the node's state is looked at again. */
     static final long SLICE_MILLIS = 250;
 
-    private final PghaPoolDataSource settings;
+    /**
+     * The DataSource's settings, held weakly: the monitor's threads reach this object (it
+     * listens to the monitor), and must not keep an unclosed DataSource from being collected
+     * and cleaned. Its connections keep it reachable while they are open.
+     */
+    private final java.lang.ref.WeakReference<PghaPoolDataSource> settingsRef;
+    private final String poolName;
     private final PghaConfig config;
     private final ClusterMonitor monitor;
     private final Map<HostSpec, Pool> pools = new ConcurrentHashMap<>();
@@ -51,14 +57,24 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     }
 
     NodePools(PghaPoolDataSource settings, PghaConfig config, ClusterMonitor monitor) {
-        this.settings = settings;
+        this.settingsRef = new java.lang.ref.WeakReference<>(settings);
+        this.poolName = settings.poolName();
         this.config = config;
         this.monitor = monitor;
         monitor.addListener(this);
     }
 
+    /** The DataSource, or an exception if it was collected (and is being cleaned). */
+    private PghaPoolDataSource settings() {
+        PghaPoolDataSource settings = settingsRef.get();
+        if (settings == null) {
+            throw new IllegalStateException("The PghaPoolDataSource " + poolName + " was garbage-collected without close()");
+        }
+        return settings;
+    }
+
     private Pool pool(HostSpec host) throws SQLException {
-        if (closed) {
+        if (closed || settingsRef.get() == null) {
             throw new SQLException("This PghaPoolDataSource has been closed.", "08003");
         }
         return pools.computeIfAbsent(host, this::create);
@@ -66,7 +82,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
 
     private Pool create(HostSpec host) {
         HikariConfig node = new HikariConfig();
-        settings.copyStateTo(node);
+        settings().copyStateTo(node);
         node.setJdbcUrl(config.pgjdbcUrl(host));
         node.setDriverClassName("org.postgresql.Driver");
         node.setDataSourceClassName(null);
@@ -76,13 +92,13 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         node.setUsername(user);
         node.setPassword(password);
         node.setDataSourceProperties(pgjdbc);
-        node.setPoolName(settings.poolName() + " " + host);
+        node.setPoolName(poolName + " " + host);
         // Made when first needed: an unreachable node must not fail the pool's creation.
         node.setInitializationFailTimeout(-1);
         node.setMetricRegistry(null);
-        node.setMetricsTrackerFactory(settings.metricsTrackerFactory(host));
+        node.setMetricsTrackerFactory(settings().metricsTrackerFactory(host));
         size(node, role(host));
-        log.info("{}: pool for {} created", settings.poolName(), host);
+        log.info("{}: pool for {} created", poolName, host);
         return new Pool(new HikariPool(node), node);
     }
 
@@ -93,6 +109,10 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     /** The primary's pool has HikariCP's sizes; a replica's has the replica sizes if set. */
     private void size(HikariConfig node, NodeRole role) {
         boolean replica = role != NodeRole.PRIMARY;
+        PghaPoolDataSource settings = settingsRef.get();
+        if (settings == null) {
+            return;
+        }
         int max = replica && settings.getReplicaMaximumPoolSize() > 0 ? settings.getReplicaMaximumPoolSize()
                 : settings.getMaximumPoolSize();
         int min = replica && settings.getReplicaMinimumIdle() >= 0 ? settings.getReplicaMinimumIdle() : settings.getMinimumIdle();
@@ -103,7 +123,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     @Override
     public Connection acquire(HostSpec host) throws SQLException {
         Pool pool = pool(host);
-        long timeout = settings.getConnectionTimeout();
+        long timeout = settings().getConnectionTimeout();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         while (true) {
             long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -118,7 +138,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
                             "08001", e);
                 }
                 if (remaining <= SLICE_MILLIS) {
-                    settings.timedOut(host);
+                    settings().timedOut(host);
                     throw new SQLTransientConnectionException(pool.config().getPoolName() + " - Connection is not"
                             + " available, request timed out after " + timeout + "ms (total="
                             + pool.pool().getTotalConnections() + ", active=" + pool.pool().getActiveConnections()
@@ -156,7 +176,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     /** HikariCP's {@code connectionTimeout}: a fresh borrow waits for a usable node no longer. */
     @Override
     public java.time.Duration borrowTimeout() {
-        return java.time.Duration.ofMillis(settings.getConnectionTimeout());
+        return java.time.Duration.ofMillis(settings().getConnectionTimeout());
     }
 
     @Override
@@ -196,7 +216,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
             } else {
                 size(pool.config(), role(host));
             }
-            log.info("{}: {} {}: its pool's connections evicted", settings.poolName(), host,
+            log.info("{}: {} {}: its pool's connections evicted", poolName, host,
                     type == ClusterEvent.Type.NODE_DOWN ? "went down" : "changed role");
         });
     }
@@ -216,7 +236,7 @@ final class NodePools implements NodeConnections, ClusterEventListener {
                 // It keeps no idle connections, as a DOWN node: nothing is routed there.
                 pool.config().setMinimumIdle(0);
                 pool.pool().softEvictConnections();
-                log.info("{}: {} no longer takes writes ({} does): its pool's connections evicted", settings.poolName(),
+                log.info("{}: {} no longer takes writes ({} does): its pool's connections evicted", poolName,
                         host, newPrimary);
             }
         });
@@ -233,13 +253,20 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     void close() {
         closed = true;
         monitor.removeListener(this);
+        // Every pool, even after an interrupt: a pool left running keeps its connections open.
+        boolean interrupted = false;
         for (Pool pool : pools.values()) {
             try {
                 pool.pool().shutdown();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                interrupted = true;
+                // HikariCP gave up waiting for its busy connections; the next pool still gets its turn.
+            } catch (RuntimeException e) {
+                log.warn("{}: shutting down a node's pool failed", poolName, e);
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

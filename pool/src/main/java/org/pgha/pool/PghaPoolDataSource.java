@@ -20,6 +20,7 @@ import org.pgha.driver.PghaExceptionOverride;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.PghaSqlState;
 import org.pgha.driver.internal.ClusterAccess;
+import org.pgha.driver.internal.ClusterMonitor;
 import org.pgha.driver.internal.HostSpec;
 import org.pgha.driver.internal.LogicalConnection;
 import org.pgha.driver.internal.PghaConfig;
@@ -166,7 +167,8 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
 
     @Override
     public Connection getConnection() throws SQLException {
-        return new LogicalConnection(start().access(), () -> { });
+        // The connection holds on to this DataSource (the cleaner must not stop what it uses).
+        return new LogicalConnection(start().access(), this::connectionClosed);
     }
 
     /** Not supported, as with HikariCP: a pool's connections all have the configured user. */
@@ -205,6 +207,9 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
                         monitor -> pools[0] = new NodePools(this, config, monitor), getMetricRegistry(), listeners,
                         exceptionOverride);
                 running = new Running(access, pools[0], meters);
+                CLEANER.register(this, new Shutdown(pools[0], access.monitor()));
+                // A listener added while the monitor started, after open() registered the others.
+                listeners.forEach(access.monitor()::addListener);
             }
             return running;
         }
@@ -247,8 +252,25 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
         closed = true;
         Running r = running;
         if (r != null) {
-            r.pools().close();
-            r.access().monitor().close();
+            new Shutdown(r.pools(), r.access().monitor()).run();
+        }
+    }
+
+    private void connectionClosed() {
+        // Nothing to do: the reference is what matters.
+    }
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /**
+     * Shuts the node pools and the monitor down, for {@link #close()} and for a DataSource that
+     * was garbage-collected without it; holds no reference to the DataSource.
+     */
+    private record Shutdown(NodePools pools, ClusterMonitor monitor) implements Runnable {
+        @Override
+        public void run() {
+            pools.close();
+            monitor.close();
         }
     }
 

@@ -203,8 +203,9 @@ public final class ClusterMonitor implements AutoCloseable {
         }
     }
 
+    /** Adds a listener, once: adding it again changes nothing. */
     public void addListener(ClusterEventListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.addIfAbsent(Objects.requireNonNull(listener, "listener"));
     }
 
     public void removeListener(ClusterEventListener listener) {

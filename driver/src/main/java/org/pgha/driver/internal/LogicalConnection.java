@@ -1563,11 +1563,20 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (closed) {
             return;
         }
+        if (executor == null) {
+            throw new SQLException("abort needs an Executor, not null", "22023");
+        }
         closed = true;
         Connection old = physical;
         physical = null;
         if (old != null) {
-            old.abort(executor);
+            access.monitor().untrack(node.host(), old);
+            try {
+                old.abort(executor);
+            } finally {
+                // A pool's slot is given back: the aborted connection is evicted, never reused.
+                access.connections().discard(node.host(), old);
+            }
         }
         onClose.run();
     }

@@ -85,7 +85,7 @@ public final class MonitorRegistry {
 
     /** The cluster and every pgha setting: connections share only what they agree on. */
     private static String key(PghaConfig config) {
-        return config.clusterKey() + "|" + config.settingsKey();
+        return config.clusterKey() + "|" + config.settingsKey() + "|" + config.connectionKey();
     }
 
     /** How many clusters are monitored, for tests. */

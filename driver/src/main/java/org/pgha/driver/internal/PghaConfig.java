@@ -192,6 +192,10 @@ public final class PghaConfig {
             }
         }
         checkLagExceedsProbeInterval(pgha, values);
+        if (values.containsKey(PghaProperty.MONITOR_PASSWORD) && !values.containsKey(PghaProperty.MONITOR_USER)) {
+            throw invalid("pgha property monitorPassword is set but monitorUser is not: set both, or neither for the"
+                    + " probes to log in as the connection's user");
+        }
         return new PghaConfig(hosts, database, passThrough, values);
     }
 
@@ -280,6 +284,54 @@ public final class PghaConfig {
         return transactionReplayLimit;
     }
 
+    /** {@link PghaProperty#MONITOR_USER}, or null: the probes log in as {@link #user()}. */
+    public String monitorUser() {
+        return (String) values.get(PghaProperty.MONITOR_USER);
+    }
+
+    /** {@link PghaProperty#MONITOR_PASSWORD}, or null. Never log it. */
+    public String monitorPassword() {
+        return (String) values.get(PghaProperty.MONITOR_PASSWORD);
+    }
+
+    /**
+     * The same configuration with another user and password for the connections (and, unless
+     * {@link #monitorUser()} is set, for the probes); null removes one.
+     */
+    public PghaConfig withCredentials(String user, String password) {
+        Map<String, String> other = new HashMap<>(passThrough);
+        if (user == null) {
+            other.remove("user");
+        } else {
+            other.put("user", user);
+        }
+        if (password == null) {
+            other.remove("password");
+        } else {
+            other.put("password", password);
+        }
+        return new PghaConfig(hosts, database, other, values);
+    }
+
+    /**
+     * A digest of what the probes log in and connect with: the pass-through properties
+     * (credentials, TLS settings, timeouts) and the monitor's credentials. Connections that
+     * differ in any of them must not share a monitor: a rotated password or a stricter
+     * {@code sslmode} must reach the probes too. A SHA-256 digest, so that no key holds a secret.
+     */
+    public String connectionKey() {
+        StringBuilder text = new StringBuilder();
+        new TreeMap<>(passThrough).forEach((k, v) -> text.append(k).append('\0').append(v).append('\0'));
+        text.append('\1').append(monitorUser()).append('\0').append(monitorPassword());
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** {@link PghaProperty#SESSION_RESET}. */
     public SessionReset sessionReset() {
         return sessionReset;
@@ -292,7 +344,9 @@ public final class PghaConfig {
     public String settingsKey() {
         StringJoiner key = new StringJoiner("|");
         for (PghaProperty property : PghaProperty.values()) {
-            key.add(String.valueOf(values.get(property)));
+            if (!property.isSecret()) {
+                key.add(String.valueOf(values.get(property)));
+            }
         }
         return key.toString();
     }
@@ -340,7 +394,7 @@ public final class PghaConfig {
         for (PghaProperty property : PghaProperty.values()) {
             Object value = values.get(property);
             text.append(", ").append(property.propertyName()).append('=')
-                    .append(value == null ? "unset"
+                    .append(value == null ? "unset" : property.isSecret() ? "***"
                             : value instanceof Duration d ? PghaProperty.formatDuration(d) : value);
         }
         StringJoiner pgjdbc = new StringJoiner(", ", "{", "}");

@@ -57,11 +57,16 @@ public final class PgjdbcConnections implements NodeConnections {
     }
 
     /**
-     * Connections for probes: connect and login bounded by {@code probeTimeout} (pgjdbc counts
-     * whole seconds, so at least one), named {@code pgha monitor} in {@code pg_stat_activity}.
+     * Connections for probes: as {@code monitorUser} if set, connect and login bounded by
+     * {@code probeTimeout} (pgjdbc counts whole seconds, so at least one), named
+     * {@code pgha monitor} in {@code pg_stat_activity}.
      */
     public static ClusterMonitor.ProbeConnector probes(PghaConfig config) {
         Properties p = config.pgjdbcProperties();
+        if (config.monitorUser() != null) {
+            p.setProperty("user", config.monitorUser());
+            setOrRemove(p, "password", config.monitorPassword());
+        }
         String seconds = Long.toString(Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000));
         p.setProperty("connectTimeout", seconds);
         p.setProperty("loginTimeout", seconds);
