@@ -219,7 +219,7 @@ public enum PghaProperty {
         if (parsed == null) {
             throw new SQLNonTransientConnectionException(
                     "Invalid value for pgha property " + propertyName + ": "
-                            + (rule.secret ? "(not shown)" : quote(value)) + " (" + rule.expectation + ")",
+                            + (rule.secret && value != null ? "(not shown)" : quote(value)) + " (" + rule.expectation + ")",
                     PghaSqlState.INVALID_CONFIGURATION);
         }
         return parsed;

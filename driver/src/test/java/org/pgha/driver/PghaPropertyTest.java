@@ -32,7 +32,8 @@ class PghaPropertyTest {
             PghaProperty.Type.INTEGER, Integer.class,
             PghaProperty.Type.LONG, Long.class,
             PghaProperty.Type.BOOLEAN, Boolean.class,
-            PghaProperty.Type.CHOICE, String.class);
+            PghaProperty.Type.CHOICE, String.class,
+            PghaProperty.Type.STRING, String.class);
 
     // ---- naming and metadata rules, as pgjdbc's PGPropertyTest has them ----
 
@@ -84,7 +85,8 @@ class PghaPropertyTest {
     @EnumSource(PghaProperty.class)
     void defaultParsesWithItsOwnParserIntoTheDeclaredType(PghaProperty property) throws SQLException {
         if (property.defaultValue() == null) {
-            assertThat(property).isEqualTo(PghaProperty.MAX_REPLICA_LAG_BYTES);
+            assertThat(property).isIn(PghaProperty.MAX_REPLICA_LAG_BYTES, PghaProperty.MONITOR_USER,
+                    PghaProperty.MONITOR_PASSWORD);
             return;
         }
         assertThat(property.parse(property.defaultValue())).isInstanceOf(JAVA_TYPES.get(property.type()));
@@ -108,7 +110,9 @@ class PghaPropertyTest {
                         "transactionReplay BOOLEAN true",
                         "followDivergedHistory BOOLEAN false",
                         "transactionReplayLimit INTEGER 1000",
-                        "sessionReset CHOICE changed");
+                        "sessionReset CHOICE changed",
+                        "monitorUser STRING null",
+                        "monitorPassword STRING null");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
         assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");

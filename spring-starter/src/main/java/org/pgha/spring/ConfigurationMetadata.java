@@ -75,7 +75,7 @@ final class ConfigurationMetadata {
             case INTEGER -> "java.lang.Integer";
             case LONG -> "java.lang.Long";
             case BOOLEAN -> "java.lang.Boolean";
-            case CHOICE -> "java.lang.String";
+            case CHOICE, STRING -> "java.lang.String";
         };
     }
 

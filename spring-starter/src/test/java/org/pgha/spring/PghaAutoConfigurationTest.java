@@ -92,6 +92,7 @@ class PghaAutoConfigurationTest {
                         .max(java.util.Comparator.comparing(c -> !c.equals(c.toLowerCase(Locale.ROOT)))).orElseThrow();
                 yield new String[] {choice.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT), choice};
             }
+            case STRING -> new String[] {"pgha_probe", "pgha_probe"};
         };
     }
 

@@ -74,7 +74,8 @@ class PghaConfigTest {
                 property(PghaProperty.TRANSACTION_REPLAY, "false", PghaConfig::transactionReplay, false),
                 property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10),
                 property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true),
-                property(PghaProperty.SESSION_RESET, "always", PghaConfig::sessionReset, SessionReset.ALWAYS));
+                property(PghaProperty.SESSION_RESET, "always", PghaConfig::sessionReset, SessionReset.ALWAYS),
+                property(PghaProperty.MONITOR_USER, "pgha_probe", PghaConfig::monitorUser, "pgha_probe"));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
@@ -84,8 +85,30 @@ class PghaConfigTest {
 
     @Test
     void everyPropertyIsCoveredByTheTable() {
+        // monitorPassword needs monitorUser beside it: its own test below.
         assertThat(everyProperty().map(a -> a.get()[0]))
-                .containsExactlyInAnyOrder((Object[]) PghaProperty.values());
+                .containsExactlyInAnyOrder(java.util.Arrays.stream(PghaProperty.values())
+                        .filter(p -> p != PghaProperty.MONITOR_PASSWORD).toArray());
+    }
+
+    @Test
+    void monitorPasswordGoesWithMonitorUserAndIsNeverShown() throws SQLException {
+        Properties info = new Properties();
+        info.setProperty("monitorPassword", PASSWORD);
+        PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db?monitorUser=pgha_probe", info);
+        assertThat(config.monitorUser()).isEqualTo("pgha_probe");
+        assertThat(config.monitorPassword()).isEqualTo(PASSWORD);
+        assertThat(config.toString()).contains("monitorUser=pgha_probe", "monitorPassword=***").doesNotContain(PASSWORD);
+        assertThat(config.settingsKey() + config.connectionKey()).doesNotContain(PASSWORD);
+        assertThat(invalid("jdbc:pgha://h1/db", info).getMessage())
+                .isEqualTo("pgha property monitorPassword is set but monitorUser is not: set both, or neither for the"
+                        + " probes to log in as the connection's user");
+        info.setProperty("monitorUser", "pgha_probe");
+        info.setProperty("monitorPassword", "");
+        assertThat(invalid("jdbc:pgha://h1/db", info).getMessage())
+                .isEqualTo("Invalid value for pgha property monitorPassword: (not shown) (a text that is not empty)");
+        assertThat(java.util.Arrays.stream(org.pgha.driver.PghaProperty.propertyInfo(info))
+                .filter(i -> i.name.equals("monitorPassword")).findFirst().orElseThrow().value).isNull();
     }
 
     @ParameterizedTest
