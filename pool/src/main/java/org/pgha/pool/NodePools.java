@@ -83,15 +83,15 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     private Pool create(HostSpec host) {
         HikariConfig node = new HikariConfig();
         settings().copyStateTo(node);
-        node.setJdbcUrl(config.pgjdbcUrl(host));
-        node.setDriverClassName("org.postgresql.Driver");
+        // A DataSource instead of a URL and properties: HikariCP logs its settings at DEBUG, and
+        // masks only "password" among the data-source properties, not sslpassword.
+        node.setJdbcUrl(null);
+        node.setDriverClassName(null);
         node.setDataSourceClassName(null);
-        Properties pgjdbc = PgjdbcConnections.physicalProperties(config);
-        String user = (String) pgjdbc.remove("user");
-        String password = (String) pgjdbc.remove("password");
-        node.setUsername(user);
-        node.setPassword(password);
-        node.setDataSourceProperties(pgjdbc);
+        node.getDataSourceProperties().clear();
+        node.setUsername(null);
+        node.setPassword(null);
+        node.setDataSource(PgjdbcConnections.nodeDataSource(config, host));
         node.setPoolName(poolName + " " + host);
         // Made when first needed: an unreachable node must not fail the pool's creation.
         node.setInitializationFailTimeout(-1);
@@ -246,6 +246,13 @@ final class NodePools implements NodeConnections, ClusterEventListener {
     Map<HostSpec, HikariPool> pools() {
         Map<HostSpec, HikariPool> view = new java.util.TreeMap<>();
         pools.forEach((host, pool) -> view.put(host, pool.pool()));
+        return view;
+    }
+
+    /** Each node's pool settings, for tests. */
+    Map<HostSpec, HikariConfig> configs() {
+        Map<HostSpec, HikariConfig> view = new java.util.TreeMap<>();
+        pools.forEach((host, pool) -> view.put(host, pool.config()));
         return view;
     }
 

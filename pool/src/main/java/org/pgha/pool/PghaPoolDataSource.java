@@ -189,8 +189,10 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
             if (running == null) {
                 String url = getJdbcUrl();
                 if (url == null || !url.startsWith(PREFIX)) {
+                    // Only the scheme is shown: the rest of a URL may carry a password.
                     throw new SQLException("PghaPoolDataSource needs a jdbc:pgha://host1,host2,.../database URL in"
-                            + " jdbcUrl, not " + (url == null ? "none" : "'" + url + "'"), PghaSqlState.INVALID_CONFIGURATION);
+                            + " jdbcUrl, not " + (url == null ? "none" : "a URL starting '" + scheme(url) + "'"),
+                            PghaSqlState.INVALID_CONFIGURATION);
                 }
                 Properties properties = new Properties();
                 getDataSourceProperties().forEach((k, v) -> properties.setProperty(k.toString(), v.toString()));
@@ -213,6 +215,13 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
             }
             return running;
         }
+    }
+
+    /** What comes before {@code //} (or the first 12 characters), safe to show. */
+    static String scheme(String url) {
+        int slashes = url.indexOf("//");
+        String head = slashes >= 0 ? url.substring(0, slashes) : url.substring(0, Math.min(12, url.length()));
+        return head.replaceAll("[^A-Za-z0-9:._-]", "?") + (slashes >= 0 ? "//..." : "...");
     }
 
     /** The pool name, or a default naming the cluster. */
@@ -272,6 +281,12 @@ public class PghaPoolDataSource extends HikariConfig implements DataSource, Clos
             pools.close();
             monitor.close();
         }
+    }
+
+    /** The node pools' settings, for tests. */
+    Map<HostSpec, com.zaxxer.hikari.HikariConfig> nodePoolConfigs() {
+        Running r = running;
+        return r == null ? Map.of() : r.pools().configs();
     }
 
     /** The node pools, for tests. */

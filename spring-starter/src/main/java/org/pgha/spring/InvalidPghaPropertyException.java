@@ -20,6 +20,29 @@ public class InvalidPghaPropertyException extends IllegalArgumentException {
         this.reason = reason;
     }
 
+    /**
+     * A property whose value is not shown: an unknown name (which may be a secret meant for
+     * elsewhere) or a secret's ({@code pgha.monitor-password}). {@link #getValue()} is null.
+     */
+    static InvalidPghaPropertyException withoutValue(String property, String reason) {
+        return new InvalidPghaPropertyException(property, reason);
+    }
+
+    private InvalidPghaPropertyException(String property, String reason) {
+        super("Invalid pgha property " + property + " (its value is not shown): " + reason);
+        this.property = property;
+        this.value = null;
+        this.reason = reason;
+        this.hidden = true;
+    }
+
+    private boolean hidden;
+
+    /** Whether the value is withheld from messages: {@link #getValue()} is then null. */
+    public boolean isValueHidden() {
+        return hidden;
+    }
+
     /** The property's name as the environment gave it, {@code pgha.} included. */
     public String getProperty() {
         return property;

@@ -9,7 +9,8 @@ class PghaFailureAnalyzer extends AbstractFailureAnalyzer<InvalidPghaPropertyExc
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, InvalidPghaPropertyException cause) {
         String description = "The pgha property '" + cause.getProperty() + "' "
-                + (cause.getValue() == null ? "has no value" : "has the value '" + cause.getValue() + "'")
+                + (cause.isValueHidden() ? "(its value is not shown)"
+                        : cause.getValue() == null ? "has no value" : "has the value '" + cause.getValue() + "'")
                 + ", which pgha does not accept: " + cause.getReason() + ".";
         String action = "Correct or remove '" + cause.getProperty() + "' in the application's configuration."
                 + " Every pgha property, its type and its default are listed in docs/spring-boot.md.";

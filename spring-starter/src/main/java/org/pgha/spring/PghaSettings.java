@@ -45,8 +45,8 @@ final class PghaSettings {
                 .orElse(Map.of());
         Map<PghaProperty, String> found = new EnumMap<>(PghaProperty.class);
         for (Map.Entry<String, String> entry : given.entrySet()) {
-            PghaProperty property = property(entry.getKey()).orElseThrow(() -> new InvalidPghaPropertyException(
-                    PREFIX + "." + entry.getKey(), entry.getValue(), "pgha has no such property. Known: "
+            PghaProperty property = property(entry.getKey()).orElseThrow(() -> InvalidPghaPropertyException.withoutValue(
+                    PREFIX + "." + entry.getKey(), "pgha has no such property. Known: "
                     + Stream.of(PghaProperty.values()).map(ConfigurationMetadata::springName).collect(Collectors.joining(", "))));
             found.put(property, driverValue(property, entry.getValue()));
         }
@@ -68,7 +68,7 @@ final class PghaSettings {
     /** The value in the driver's syntax, checked by the driver's rule. */
     static String driverValue(PghaProperty property, String value) {
         String name = ConfigurationMetadata.springName(property);
-        String text = value == null ? "" : value.trim();
+        String text = value == null ? "" : property.type() == PghaProperty.Type.STRING ? value : value.trim();
         String converted = switch (property.type()) {
             case DURATION -> duration(name, text);
             case CHOICE -> property.choices().stream().filter(c -> canonical(c).equals(canonical(text))).findFirst()
@@ -78,7 +78,8 @@ final class PghaSettings {
         try {
             property.parse(converted);
         } catch (SQLException e) {
-            throw new InvalidPghaPropertyException(name, value, "expected " + property.expectation());
+            throw property.isSecret() ? InvalidPghaPropertyException.withoutValue(name, "expected " + property.expectation())
+                    : new InvalidPghaPropertyException(name, value, "expected " + property.expectation());
         }
         return converted;
     }

@@ -171,6 +171,16 @@ class PghaAutoConfigurationTest {
         assertThat(unknown.getAction()).contains("pgha.max-replca-lag", "docs/spring-boot.md");
     }
 
+    @Test
+    void theValueOfAnUnknownOrSecretPropertyIsNeverShown() {
+        FailureAnalysis unknown = analysis("pgha.passwrd=Canary9xQ2");
+        assertThat(unknown.getDescription()).contains("'pgha.passwrd'", "no such property", "not shown")
+                .doesNotContain("Canary9xQ2");
+        assertThat(unknown.getCause().getMessage()).doesNotContain("Canary9xQ2");
+        FailureAnalysis secret = analysis("pgha.monitor-password=");
+        assertThat(secret.getDescription()).contains("'pgha.monitor-password'", "not shown");
+    }
+
     private FailureAnalysis analysis(String setting) {
         FailureAnalysis[] found = new FailureAnalysis[1];
         runner.withPropertyValues(PGHA_URL, setting).run(context -> {

@@ -37,6 +37,83 @@ public final class PgjdbcConnections implements NodeConnections {
         return withDefaultTimeouts(config.pgjdbcProperties());
     }
 
+    /**
+     * A {@code DataSource} of one node's physical connections, for a pool: pgjdbc with
+     * {@link #physicalProperties}. Its {@code toString} names the node only, so that a pool
+     * logging its settings shows no password, {@code sslpassword} included.
+     */
+    public static javax.sql.DataSource nodeDataSource(PghaConfig config, HostSpec host) {
+        return new NodeDataSource(config.pgjdbcUrl(host), physicalProperties(config), host);
+    }
+
+    private static final class NodeDataSource implements javax.sql.DataSource {
+        private final String url;
+        private final Properties properties;
+        private final HostSpec host;
+        private int loginTimeout;
+
+        NodeDataSource(String url, Properties properties, HostSpec host) {
+            this.url = url;
+            this.properties = properties;
+            this.host = host;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return open(url, properties);
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            Properties p = new Properties();
+            p.putAll(properties);
+            setOrRemove(p, "user", user);
+            setOrRemove(p, "password", password);
+            return open(url, p);
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) {
+            // pgha logs through SLF4J
+        }
+
+        /** Kept for the pool's sake; pgjdbc's own connectTimeout and loginTimeout apply. */
+        @Override
+        public void setLoginTimeout(int seconds) {
+            this.loginTimeout = seconds;
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return loginTimeout;
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+            throw new java.sql.SQLFeatureNotSupportedException("pgha logs through SLF4J");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            throw new SQLException("not a wrapper for " + iface.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "pgjdbc connections to " + host;
+        }
+    }
+
     private static Properties withDefaultTimeouts(Properties p) {
         p.putIfAbsent("connectTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));
         p.putIfAbsent("loginTimeout", Integer.toString(DEFAULT_CONNECT_SECONDS));
