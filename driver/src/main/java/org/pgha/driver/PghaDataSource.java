@@ -147,6 +147,26 @@ public final class PghaDataSource implements DataSource, Closeable {
         setProperty(PghaProperty.TRANSACTION_REPLAY_LIMIT.propertyName(), Integer.toString(executions));
     }
 
+    /** See {@link PghaProperty#TRANSACTION_REPLAY_MAX_BYTES}. */
+    public void setTransactionReplayMaxBytes(long bytes) {
+        setProperty(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES.propertyName(), Long.toString(bytes));
+    }
+
+    /** See {@link PghaProperty#SESSION_RESET}: {@code changed} or {@code always}. */
+    public void setSessionReset(String when) {
+        setProperty(PghaProperty.SESSION_RESET.propertyName(), when);
+    }
+
+    /** See {@link PghaProperty#MONITOR_USER}. */
+    public void setMonitorUser(String user) {
+        setProperty(PghaProperty.MONITOR_USER.propertyName(), user);
+    }
+
+    /** See {@link PghaProperty#MONITOR_PASSWORD}. */
+    public void setMonitorPassword(String password) {
+        setProperty(PghaProperty.MONITOR_PASSWORD.propertyName(), password);
+    }
+
     /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
     public void setExceptionOverride(PghaExceptionOverride override) {
         checkNotStarted();

@@ -101,6 +101,11 @@ public enum PghaProperty {
             "The most statement executions (a batch counts each of its entries) a transaction may have for it to be"
                     + " replayable. A longer transaction stops recording, frees what it recorded, and is rolled back"
                     + " with SQLState 40R01 if it loses its node."),
+    TRANSACTION_REPLAY_MAX_BYTES("transactionReplayMaxBytes", Rule.longAtLeast(0), "8388608",
+            "The most bytes of statement parameters (strings, byte arrays, batches, roughly as held on the heap) a"
+                    + " transaction may record for it to be replayable: 8 MiB by default, per connection. A transaction"
+                    + " that sets more stops recording, frees what it recorded, and is rolled back with SQLState 40R01"
+                    + " if it loses its node."),
     SESSION_RESET("sessionReset", Rule.choice(SessionReset.values(), SessionReset::value), "changed",
             "When a pooled physical connection's session is reset before the next borrower gets it (role and session"
                     + " authorization, settings, advisory locks, LISTEN, temporary tables, held cursors): changed, when"

@@ -110,6 +110,7 @@ class PghaPropertyTest {
                         "transactionReplay BOOLEAN true",
                         "followDivergedHistory BOOLEAN false",
                         "transactionReplayLimit INTEGER 1000",
+                        "transactionReplayMaxBytes LONG 8388608",
                         "sessionReset CHOICE changed",
                         "monitorUser STRING null",
                         "monitorPassword STRING null");

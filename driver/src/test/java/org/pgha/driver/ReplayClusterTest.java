@@ -139,6 +139,26 @@ class ReplayClusterTest {
     }
 
     @Test
+    void aTransactionWhoseParametersExceedTheByteBudgetIsRolledBack(LocalCluster cluster) throws SQLException {
+        try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=100ms&transactionReplayMaxBytes=65536");
+             Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("SELECT length(?)")) {
+                for (int i = 0; i < 2; i++) {
+                    // 40 KB each: the second goes over the budget, and the transaction stops recording.
+                    ps.setBytes(1, new byte[40_000]);
+                    ps.executeQuery().close();
+                }
+            }
+            insertEntry(c, 4, 7);
+            crashThePrimary(cluster);
+            assertThatThrownBy(() -> insertEntry(c, 4, 8)).isInstanceOf(TransactionRolledBackException.class)
+                    .hasMessageContaining("transactionReplayMaxBytes (65536)");
+        }
+        assertThat(committedEntries(cluster, 4)).isZero();
+    }
+
+    @Test
     void withReplayOffALostTransactionIsRolledBack(LocalCluster cluster) throws SQLException {
         try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=100ms&transactionReplay=false");
              Connection c = ds.getConnection()) {

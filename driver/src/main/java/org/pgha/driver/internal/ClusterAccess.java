@@ -13,6 +13,13 @@ import org.pgha.driver.PghaExceptionOverride;
  */
 public final class ClusterAccess {
 
+    /**
+     * Random numbers for every routing thread: {@code RandomGenerator.getDefault()} is not safe
+     * for concurrent use, {@link java.util.concurrent.ThreadLocalRandom} is, one per thread.
+     */
+    static final java.util.random.RandomGenerator THREAD_LOCAL_RANDOM =
+            () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
+
     private final ClusterMonitor monitor;
     private final Router router;
     private final NodeConnections connections;
@@ -41,7 +48,7 @@ public final class ClusterAccess {
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
         this.router = new Router(config.loadBalance(), config.readFallback(), config.maxReplicaLag(),
-                config.maxReplicaLagBytes(), java.util.random.RandomGenerator.getDefault());
+                config.maxReplicaLagBytes(), THREAD_LOCAL_RANDOM);
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.Set;
  * saw, and so would have sent exactly the statements it sent: the replayed transaction is
  * the one it meant. Anything that cannot be checked this way (a stream parameter, a
  * savepoint, a callable statement, a scrolled result, an error the application saw, more
- * than {@code transactionReplayLimit} executions) makes the transaction not replayable, and
+ * than {@code transactionReplayLimit} executions, parameters of more than
+ * {@code transactionReplayMaxBytes}) makes the transaction not replayable, and
  * a lost transaction then ends in {@code TransactionRolledBackException} as without replay.
  */
 final class Journal {
@@ -57,19 +58,23 @@ final class Journal {
     }
 
     private final int limit;
+    private final long byteLimit;
     private final List<Entry> entries = new ArrayList<>();
     private int executions;
+    private long bytes;
     /** Why the current transaction cannot be replayed, or null. */
     private String notReplayable;
 
-    Journal(int limit) {
+    Journal(int limit, long byteLimit) {
         this.limit = limit;
+        this.byteLimit = byteLimit;
     }
 
     /** A new transaction: nothing recorded, replayable. */
     void clear() {
         entries.clear();
         executions = 0;
+        bytes = 0;
         notReplayable = null;
     }
 
@@ -100,8 +105,11 @@ final class Journal {
                 stop("a parameter was set from a stream or from an object of the lost connection");
             } else if (executions + weight > limit) {
                 stop("it ran more than transactionReplayLimit (" + limit + ") statements");
+            } else if (bytes + LogicalStatement.bytes(parameters) > byteLimit) {
+                stop("its parameters took more than transactionReplayMaxBytes (" + byteLimit + ") bytes");
             } else {
                 executions += weight;
+                bytes += LogicalStatement.bytes(parameters);
                 Entry entry = new Entry(statement, execution, parameters);
                 entries.add(entry);
                 statement.executedAs(entry);

@@ -637,7 +637,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     private Journal journal() {
         if (journal == null) {
-            journal = new Journal(access.config().transactionReplayLimit());
+            journal = new Journal(access.config().transactionReplayLimit(), access.config().transactionReplayMaxBytes());
         }
         return journal;
     }

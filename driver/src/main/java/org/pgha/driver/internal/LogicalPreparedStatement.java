@@ -54,6 +54,30 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
 
     private static final Param[] NONE = new Param[0];
 
+    /** A parameter that holds a large value, with what it costs on the heap, for the journal's byte budget. */
+    private record Sized(Param value, long bytes) implements Param {
+        @Override
+        public void apply(PreparedStatement ps, int index) throws SQLException {
+            value.apply(ps, index);
+        }
+    }
+
+    /** What a recorded parameter costs on the heap, roughly: its value's size, or a small constant. */
+    private static long bytes(Param p) {
+        return p instanceof Sized sized ? sized.bytes() : 16;
+    }
+
+    /** A rough heap size of a parameter value. */
+    private static long sizeOf(Object x) {
+        if (x instanceof byte[] bytes) {
+            return 16L + bytes.length;
+        }
+        if (x instanceof CharSequence text) {
+            return 40L + 2L * text.length();
+        }
+        return 16;
+    }
+
     /** By parameter index - 1; made at the first parameter, grown to the highest index set. */
     private Param[] params = NONE;
     private List<Param[]> batch;
@@ -96,6 +120,27 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     record Snapshot(Param[] params, List<Param[]> batch) {
         int weight() {
             return batch == null ? 1 : Math.max(1, batch.size());
+        }
+
+        /** Roughly what the snapshot holds on the heap. */
+        long bytes() {
+            long total = bytesOf(params);
+            if (batch != null) {
+                for (Param[] entry : batch) {
+                    total += bytesOf(entry);
+                }
+            }
+            return total;
+        }
+
+        private static long bytesOf(Param[] values) {
+            long total = 16L + 8L * values.length;
+            for (Param p : values) {
+                if (p != null) {
+                    total += LogicalPreparedStatement.bytes(p);
+                }
+            }
+            return total;
         }
     }
 
@@ -267,14 +312,14 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void setString(int parameterIndex, String x) throws SQLException {
         ps().setString(parameterIndex, x);
-        record(parameterIndex, (ps, i) -> ps.setString(i, x), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setString(i, x), sizeOf(x)), false);
     }
 
     @Override
     public void setBytes(int parameterIndex, byte[] x) throws SQLException {
         ps().setBytes(parameterIndex, x);
         byte[] copy = x == null ? null : x.clone();
-        record(parameterIndex, (ps, i) -> ps.setBytes(i, copy), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setBytes(i, copy), sizeOf(copy)), false);
     }
 
     @Override
@@ -317,13 +362,13 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void setObject(int parameterIndex, Object x, int a) throws SQLException {
         ps().setObject(parameterIndex, x, a);
-        record(parameterIndex, (ps, i) -> ps.setObject(i, x, a), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setObject(i, x, a), sizeOf(x)), false);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x) throws SQLException {
         ps().setObject(parameterIndex, x);
-        record(parameterIndex, (ps, i) -> ps.setObject(i, x), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setObject(i, x), sizeOf(x)), false);
     }
 
     @Override
@@ -395,7 +440,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void setNString(int parameterIndex, String x) throws SQLException {
         ps().setNString(parameterIndex, x);
-        record(parameterIndex, (ps, i) -> ps.setNString(i, x), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setNString(i, x), sizeOf(x)), false);
     }
 
     @Override
@@ -437,7 +482,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void setObject(int parameterIndex, Object x, int a, int b) throws SQLException {
         ps().setObject(parameterIndex, x, a, b);
-        record(parameterIndex, (ps, i) -> ps.setObject(i, x, a, b), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setObject(i, x, a, b), sizeOf(x)), false);
     }
 
     @Override
@@ -503,12 +548,12 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     @Override
     public void setObject(int parameterIndex, Object x, SQLType a, int b) throws SQLException {
         ps().setObject(parameterIndex, x, a, b);
-        record(parameterIndex, (ps, i) -> ps.setObject(i, x, a, b), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setObject(i, x, a, b), sizeOf(x)), false);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, SQLType a) throws SQLException {
         ps().setObject(parameterIndex, x, a);
-        record(parameterIndex, (ps, i) -> ps.setObject(i, x, a), false);
+        record(parameterIndex, new Sized((ps, i) -> ps.setObject(i, x, a), sizeOf(x)), false);
     }
 }

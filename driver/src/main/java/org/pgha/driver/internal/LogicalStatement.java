@@ -164,6 +164,21 @@ class LogicalStatement implements Statement {
         return 1;
     }
 
+    /** Roughly what a snapshot holds on the heap, for the journal's byte budget. */
+    static long bytes(Object snapshot) {
+        if (snapshot instanceof List<?> entries) {
+            long total = 16;
+            for (Object sql : entries) {
+                total += 40L + 2L * ((String) sql).length();
+            }
+            return total;
+        }
+        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
+            return prepared.bytes();
+        }
+        return 16;
+    }
+
     /** Sets a snapshot's parameters and batch on the physical statement. */
     void applySnapshot(Statement s, Object snapshot) throws SQLException {
         s.clearBatch();

@@ -332,6 +332,11 @@ public final class PghaConfig {
         }
     }
 
+    /** {@link PghaProperty#TRANSACTION_REPLAY_MAX_BYTES}. */
+    public long transactionReplayMaxBytes() {
+        return (Long) values.get(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES);
+    }
+
     /** {@link PghaProperty#SESSION_RESET}. */
     public SessionReset sessionReset() {
         return sessionReset;

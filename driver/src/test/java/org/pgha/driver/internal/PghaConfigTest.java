@@ -75,6 +75,7 @@ class PghaConfigTest {
                 property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10),
                 property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true),
                 property(PghaProperty.SESSION_RESET, "always", PghaConfig::sessionReset, SessionReset.ALWAYS),
+                property(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES, "1024", PghaConfig::transactionReplayMaxBytes, 1024L),
                 property(PghaProperty.MONITOR_USER, "pgha_probe", PghaConfig::monitorUser, "pgha_probe"));
     }
 
