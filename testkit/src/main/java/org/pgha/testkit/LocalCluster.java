@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.pgha.testkit.internal.DataDirectories;
 import org.pgha.testkit.internal.Lsn;
 import org.pgha.testkit.internal.OsProcesses;
+import org.pgha.testkit.internal.TestCertificates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,9 @@ import org.slf4j.LoggerFactory;
  * after a JVM that was killed outright) kills every server and deletes every file; the
  * settings favour speed over durability ({@code fsync=off}: a killed process loses nothing,
  * only a host crash would). Operations are serialised on the cluster; read-outs are not.
+ *
+ * <p>With {@link Builder#tls()} every node serves TLS only, with certificates made at start-up
+ * by the {@code openssl} command line: see {@link #rootCertificate()}.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -86,6 +90,8 @@ public final class LocalCluster implements AutoCloseable {
     private final List<String> runAs;
     private final Thread shutdownHook;
     private volatile Node primary;
+    /** The TLS certificates, made at the start of {@link #create()}; null without TLS. */
+    private volatile TestCertificates certificates;
     private int majorVersion;
     private boolean closed;
 
@@ -134,6 +140,13 @@ public final class LocalCluster implements AutoCloseable {
 
     private void create() {
         long started = System.nanoTime();
+        if (config.tls) {
+            // Outside the data directories, which re-clones and rewinds replace: every node and
+            // every copy of a data directory finds them at the same absolute paths.
+            Path tls = directory.resolve("tls");
+            certificates = TestCertificates.create(tls, config.openssl);
+            ownByServerUser(tls);
+        }
         int[] ports = freePorts(config.standbys + 1);
         for (int i = 0; i < ports.length; i++) {
             String name = "node" + (i + 1);
@@ -190,13 +203,27 @@ public final class LocalCluster implements AutoCloseable {
             Files.delete(pwfile);
             Path conf = node.dataDirectory().resolve("postgresql.conf");
             Files.writeString(conf, baseSettings(), StandardOpenOption.APPEND);
-            Files.writeString(node.dataDirectory().resolve("pg_hba.conf"),
-                    "local all all trust\n"
-                            + "host all all 127.0.0.1/32 scram-sha-256\n"
-                            + "host replication all 127.0.0.1/32 scram-sha-256\n");
+            Files.writeString(node.dataDirectory().resolve("pg_hba.conf"), hbaConf());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot initialise " + node, e);
         }
+    }
+
+    /**
+     * Password authentication over TCP; with TLS only over TLS, and a plaintext client is
+     * refused outright ("no encryption") rather than for want of a matching line.
+     */
+    private String hbaConf() {
+        if (certificates == null) {
+            return "local all all trust\n"
+                    + "host all all 127.0.0.1/32 scram-sha-256\n"
+                    + "host replication all 127.0.0.1/32 scram-sha-256\n";
+        }
+        return "local all all trust\n"
+                + "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                + "hostssl replication all 127.0.0.1/32 scram-sha-256\n"
+                + "hostnossl all all 127.0.0.1/32 reject\n"
+                + "hostnossl replication all 127.0.0.1/32 reject\n";
     }
 
     private String baseSettings() {
@@ -221,6 +248,11 @@ public final class LocalCluster implements AutoCloseable {
         settings.put("lc_messages", "'C'");
         settings.put("log_line_prefix", "'%m [%p] '");
         settings.put("logging_collector", "off");
+        if (certificates != null) {
+            settings.put("ssl", "on");
+            settings.put("ssl_cert_file", confString(certificates.serverCertificate().toString()));
+            settings.put("ssl_key_file", confString(certificates.serverKey().toString()));
+        }
         settings.putAll(config.settings);
         StringBuilder sb = new StringBuilder("\n# pgha testkit\n");
         settings.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
@@ -238,9 +270,9 @@ public final class LocalCluster implements AutoCloseable {
         sb.append("synchronous_standby_names = '")
                 .append(st.synchronousStandby == null ? "" : st.synchronousStandby.name()).append("'\n");
         if (st.upstream != null) {
-            sb.append("primary_conninfo = 'host=127.0.0.1 port=").append(st.upstream.port())
-                    .append(" user=").append(config.user).append(" password=").append(config.password)
-                    .append(" application_name=").append(node.name()).append("'\n");
+            String conninfo = "host=127.0.0.1 port=" + st.upstream.port() + " user=" + config.user
+                    + " password=" + config.password + " application_name=" + node.name() + libpqTls();
+            sb.append("primary_conninfo = ").append(confString(conninfo)).append('\n');
         }
         try {
             Path file = node.dataDirectory().resolve("pgha-node.conf");
@@ -249,6 +281,30 @@ public final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the settings of " + node, e);
         }
+    }
+
+    /**
+     * The TLS part of a libpq connection string between nodes (replication, pg_rewind), empty
+     * without TLS. {@code verify-ca} rather than {@code verify-full}: libpq matches an IP
+     * address against the certificate's subjectAltName only from PostgreSQL 14 on, and the
+     * testkit also runs older servers.
+     */
+    private String libpqTls() {
+        TestCertificates tls = certificates;
+        return tls == null ? "" : " sslmode=verify-ca sslrootcert=" + conninfoValue(tls.rootCertificate().toString());
+    }
+
+    /** A value of a libpq connection string, quoted if it has to be. */
+    private static String conninfoValue(String value) {
+        if (!value.isEmpty() && value.chars().noneMatch(c -> c == '\'' || c == '\\' || Character.isWhitespace(c))) {
+            return value;
+        }
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** A string literal of {@code postgresql.conf}. */
+    private static String confString(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     /** Node settings, {@code standby.signal} and ownership for a standby's data directory. */
@@ -306,6 +362,10 @@ public final class LocalCluster implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()));
         pb.environment().put("LC_ALL", "C");
+        // The server's libpq (a standby's WAL receiver) looks under $HOME/.postgresql for a
+        // client certificate and fails on one it may not read, such as root's when the server
+        // runs as another user: the node's own directory keeps the JVM user's files out.
+        pb.environment().put("HOME", node.directory().toString());
         try {
             st.process = pb.start();
         } catch (IOException e) {
@@ -315,7 +375,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private void runServerCommand(Node node, List<String> command, Duration timeout) {
         // Commands run in the node's directory: the server user may not enter the JVM's own.
-        List<String> inDir = new ArrayList<>(List.of("sh", "-c", "cd \"$0\" && exec \"$@\"", node.directory().toString()));
+        // It is their home too, as for the server (see startProcess).
+        List<String> inDir = new ArrayList<>(List.of("sh", "-c", "cd \"$0\" && export HOME=\"$0\" && exec \"$@\"",
+                node.directory().toString()));
         inDir.addAll(command);
         OsProcesses.run(inDir, timeout);
     }
@@ -604,7 +666,7 @@ public final class LocalCluster implements AutoCloseable {
         command.addAll(List.of(binaries.binary("pg_rewind").toString(),
                 "--target-pgdata=" + node.dataDirectory(),
                 "--source-server=host=127.0.0.1 port=" + source.port() + " user=" + config.user
-                        + " password=" + config.password + " dbname=postgres"));
+                        + " password=" + config.password + " dbname=postgres" + libpqTls()));
         runServerCommand(node, command, Duration.ofMinutes(5));
         // pg_rewind copied the source's configuration files, its node settings included.
         deleteIfExists(node.dataDirectory().resolve("postgresql.auto.conf"));
@@ -791,7 +853,46 @@ public final class LocalCluster implements AutoCloseable {
         return config.password;
     }
 
-    /** A pgjdbc URL of one node: {@code jdbc:postgresql://127.0.0.1:PORT/DATABASE}. */
+    /** Whether the nodes serve TLS, and only TLS ({@link Builder#tls()}). */
+    public boolean isTls() {
+        return certificates != null;
+    }
+
+    /**
+     * The PEM certificate of the cluster's private test authority, which signed every node's
+     * server certificate (for {@code IP:127.0.0.1} and {@code DNS:localhost}): a client's
+     * {@code sslrootcert}, as in
+     * {@code jdbc:postgresql://127.0.0.1:PORT/pgha?sslmode=verify-full&sslrootcert=PATH}.
+     *
+     * @return the file, in the cluster's directory; empty if the cluster does not serve TLS
+     */
+    public Optional<Path> rootCertificate() {
+        TestCertificates tls = certificates;
+        return tls == null ? Optional.empty() : Optional.of(tls.rootCertificate());
+    }
+
+    /**
+     * The PEM certificate of another self-signed authority, which signed nothing the cluster
+     * presents: a client that trusts only it and verifies the server ({@code verify-ca},
+     * {@code verify-full}) must refuse to connect. Made with {@code openssl} on the first
+     * call, in the cluster's directory.
+     *
+     * @throws IllegalStateException if the cluster does not serve TLS, or openssl fails
+     */
+    public Path untrustedRootCertificate() {
+        TestCertificates tls = certificates;
+        if (tls == null) {
+            throw new IllegalStateException(this + " does not serve TLS: build it with LocalCluster.builder().tls()");
+        }
+        return tls.untrustedRootCertificate();
+    }
+
+    /**
+     * A pgjdbc URL of one node: {@code jdbc:postgresql://127.0.0.1:PORT/DATABASE}. It names no
+     * TLS parameters, also on a TLS cluster: pgjdbc's default {@code sslmode=prefer} then uses
+     * TLS without verifying the server; add {@code ?sslmode=verify-full&sslrootcert=} and the
+     * {@link #rootCertificate()} to verify it.
+     */
     public String jdbcUrl(Node node) {
         return "jdbc:postgresql://" + node.hostAndPort() + "/" + config.database;
     }
@@ -801,7 +902,11 @@ public final class LocalCluster implements AutoCloseable {
         return nodes.stream().map(Node::hostAndPort).collect(Collectors.joining(","));
     }
 
-    /** A new pgjdbc connection to one node as the superuser (connect timeout 5 s, no read timeout). */
+    /**
+     * A new pgjdbc connection to one node as the superuser (connect timeout 5 s, no read
+     * timeout); on a TLS cluster with {@code sslmode=verify-full} against the
+     * {@link #rootCertificate()}.
+     */
     public Connection connect(Node node) throws SQLException {
         return connect(node, config.database, 5, 0);
     }
@@ -820,6 +925,11 @@ public final class LocalCluster implements AutoCloseable {
         props.setProperty("loginTimeout", Integer.toString(connectTimeoutSeconds));
         props.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         props.setProperty("ApplicationName", "pgha-testkit");
+        TestCertificates tls = certificates;
+        if (tls != null) {
+            props.setProperty("sslmode", "verify-full");
+            props.setProperty("sslrootcert", tls.rootCertificate().toString());
+        }
         return DriverManager.getConnection("jdbc:postgresql://" + node.hostAndPort() + "/" + database, props);
     }
 
@@ -1027,6 +1137,8 @@ public final class LocalCluster implements AutoCloseable {
         private final Map<String, String> settings = new LinkedHashMap<>();
         private PgBinaries binaries;
         private Path baseDirectory;
+        private boolean tls;
+        private String openssl = TestCertificates.OPENSSL;
 
         private Builder() {
         }
@@ -1093,11 +1205,45 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
-        /** Creates and starts the cluster; returns once every standby streams. */
+        /**
+         * Makes every node serve TLS, and only TLS. At start-up the {@code openssl} command line
+         * makes, in the cluster's directory (outside the data directories), a private test
+         * authority and a server certificate it signs for {@code IP:127.0.0.1} and
+         * {@code DNS:localhost} (EC P-256, valid for {@value TestCertificates#VALIDITY_DAYS}
+         * days), which every node serves ({@code ssl = on}). {@code pg_hba.conf} then accepts
+         * only {@code hostssl} connections, replication included, and rejects plaintext ones
+         * ({@code hostnossl ... reject}). The standbys and {@code pg_rewind} connect with
+         * {@code sslmode=verify-ca}, {@link LocalCluster#connect(Node)} with {@code verify-full};
+         * clients trust {@link LocalCluster#rootCertificate()}.
+         *
+         * <p>{@link #start()} fails with an {@link IllegalStateException} if the
+         * {@code openssl} command does not run.
+         */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
+
+        /** The openssl command for {@link #tls()}: for tests of the testkit. */
+        Builder opensslCommand(String command) {
+            this.openssl = Objects.requireNonNull(command, "command");
+            return this;
+        }
+
+        /**
+         * Creates and starts the cluster; returns once every standby streams.
+         *
+         * @throws IllegalStateException if {@link #tls()} was asked for and the {@code openssl}
+         *     command does not run, or a server fails to start
+         */
         public LocalCluster start() {
             if (synchronousStandbys > standbys) {
                 throw new IllegalArgumentException("synchronousStandbys (" + synchronousStandbys
                         + ") exceeds standbys (" + standbys + ")");
+            }
+            if (tls) {
+                // Before any directory exists or any binary is looked for.
+                TestCertificates.requireOpenssl(openssl);
             }
             LocalCluster cluster = new LocalCluster(this);
             try {

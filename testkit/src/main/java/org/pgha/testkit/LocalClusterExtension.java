@@ -38,8 +38,11 @@ public final class LocalClusterExtension implements BeforeAllCallback, Parameter
                 .orElseThrow(() -> new IllegalStateException(testClass.getName() + " is not annotated with @LocalClusterTest"));
         ExtensionContext classContext = classContext(context);
         return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(testClass,
-                k -> LocalCluster.builder().standbys(settings.standbys())
-                        .synchronousStandbys(settings.synchronousStandbys()).start(),
+                k -> {
+                    LocalCluster.Builder builder = LocalCluster.builder().standbys(settings.standbys())
+                            .synchronousStandbys(settings.synchronousStandbys());
+                    return (settings.tls() ? builder.tls() : builder).start();
+                },
                 LocalCluster.class);
     }
 

@@ -38,4 +38,7 @@ public @interface LocalClusterTest {
 
     /** 1: the first standby is synchronous; 0: all are asynchronous. */
     int synchronousStandbys() default 1;
+
+    /** Whether the nodes serve TLS only, as {@link LocalCluster.Builder#tls()} makes them (needs {@code openssl}). */
+    boolean tls() default false;
 }
