@@ -70,7 +70,8 @@ public final class ClusterMonitor implements AutoCloseable {
             + " (SELECT timeline_id FROM pg_control_checkpoint()))"
             + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
             + " (SELECT system_identifier FROM pg_control_system()),"
-            + " CASE WHEN r THEN NULL ELSE pg_current_wal_flush_lsn()::text END"
+            + " CASE WHEN r THEN NULL ELSE pg_current_wal_flush_lsn()::text END,"
+            + " (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint"
             + " FROM pg_is_in_recovery() AS r";
 
     private final PghaConfig config;
@@ -85,6 +86,11 @@ public final class ClusterMonitor implements AutoCloseable {
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
     private final Object publishLock = new Object();
     private final Map<HostSpec, Long> systemIdentifiers = new java.util.LinkedHashMap<>();
+    /**
+     * Each node's server identity: its system identifier and its postmaster's start time, which
+     * no two servers share. Two names with one identity are one server; guarded by publishLock.
+     */
+    private final Map<HostSpec, String> serverIdentities = new HashMap<>();
     /** Each node's last probe failure, for messages and suppressed exceptions; none once it answers. */
     private final Map<HostSpec, SQLException> lastFailures = new java.util.concurrent.ConcurrentHashMap<>();
     /** The physical connections the application holds, by node, aborted when their node goes DOWN. */
@@ -366,7 +372,8 @@ public final class ClusterMonitor implements AutoCloseable {
     // ------------------------------------------------------------------ probing
 
     /** What one probe found. */
-    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier, long flushLsn) {
+    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier, long flushLsn,
+            long startedMicros) {
     }
 
     private final class NodeProber implements Runnable {
@@ -449,10 +456,11 @@ public final class ClusterMonitor implements AutoCloseable {
                 int timeline = rs.getInt(3);
                 long systemIdentifier = rs.getLong(4);
                 String flush = rs.getString(5);
+                long started = rs.getLong(6);
                 long position = lsn == null ? -1 : Lsn.parse(lsn);
                 // Read after the write position, the flushed one may have passed it meanwhile.
                 return new ProbeResult(!recovery, position, timeline, systemIdentifier,
-                        flush == null ? -1 : Math.min(position, Lsn.parse(flush)));
+                        flush == null ? -1 : Math.min(position, Lsn.parse(flush)), started);
             }
         }
 
@@ -536,6 +544,7 @@ public final class ClusterMonitor implements AutoCloseable {
             }
             flushedLsns.put(host, result.flushLsn());
             Topology.Builder builder = before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong());
+            serverIdentities.put(host, Long.toUnsignedString(result.systemIdentifier()) + "/" + result.startedMicros());
             refuseStrangers(before, builder, now, result.systemIdentifier(), events);
             Topology next = builder.build();
             next = withPrimarySample(next, now);
@@ -627,16 +636,37 @@ public final class ClusterMonitor implements AutoCloseable {
             if (id == null) {
                 continue;
             }
-            boolean refused = id != majority;
+            HostSpec alias = sameServerListedBefore(node.host());
+            boolean refused = id != majority || alias != null;
             if (refused && !node.refused()) {
-                String detail = "system_identifier " + Long.toUnsignedString(id) + " is not this cluster's "
-                        + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
+                String detail = alias != null
+                        ? "the same server as " + alias + " (the same system identifier and start time): the URL names it"
+                                + " twice, and only " + alias + " is used"
+                        : "system_identifier " + Long.toUnsignedString(id) + " is not this cluster's "
+                                + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
                 log.warn("pgha cluster {}: node {} refused: {}", name, node.host(), detail);
                 events.add(event(ClusterEvent.Type.NODE_REFUSED, node.host(), detail));
             }
             NodeState state = node.host().equals(reporting.host()) ? reporting : node;
             builder.node(state.withRefused(refused));
         }
+    }
+
+    /** The node listed before {@code host} in the URL that is the same server, or null. */
+    private HostSpec sameServerListedBefore(HostSpec host) {
+        String identity = serverIdentities.get(host);
+        if (identity == null) {
+            return null;
+        }
+        for (HostSpec other : config.hosts()) {
+            if (other.equals(host)) {
+                return null;
+            }
+            if (identity.equals(serverIdentities.get(other))) {
+                return other;
+            }
+        }
+        return null;
     }
 
     /**
