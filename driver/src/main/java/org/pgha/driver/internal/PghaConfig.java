@@ -442,7 +442,7 @@ public final class PghaConfig {
                         + " of " + pieces.length + "): remove the extra comma");
             }
             HostSpec host = parseHost(piece);
-            String earlier = seen.putIfAbsent(host.host().toLowerCase(Locale.ROOT) + ":" + host.port(), piece);
+            String earlier = seen.putIfAbsent(canonicalHost(host) + ":" + host.port(), piece);
             if (earlier != null) {
                 throw invalid("Duplicate host in the pgha URL: '" + earlier + "' and '" + piece
                         + "' both name " + host + " (the port defaults to " + DEFAULT_PORT + ")");
@@ -462,9 +462,10 @@ public final class PghaConfig {
                         + " needs its closing ']', as in [::1]:5432");
             }
             host = piece.substring(1, close);
-            if (!IPV6_ADDRESS.matcher(host).matches()) {
+            if (!IPV6_ADDRESS.matcher(host).matches() || !isIpv6Literal(host)) {
                 throw invalid("Invalid host '" + piece + "' in the pgha URL: '" + host
-                        + "' is not an IPv6 address (hexadecimal digits and colons)");
+                        + "' is not an IPv6 address (up to eight groups of hexadecimal digits separated by colons,"
+                        + " one '::' at most, as in [::1] or [2001:db8::5])");
             }
             String after = piece.substring(close + 1);
             if (!after.isEmpty() && !after.startsWith(":")) {
@@ -485,6 +486,29 @@ public final class PghaConfig {
             }
         }
         return new HostSpec(host, port == null ? DEFAULT_PORT : parsePort(port, host));
+    }
+
+    /** Whether the text is an IPv6 address literal; parsed without any name lookup. */
+    private static boolean isIpv6Literal(String text) {
+        try {
+            return java.net.InetAddress.getByName("[" + text + "]") instanceof java.net.Inet6Address
+                    || text.toLowerCase(Locale.ROOT).startsWith("::ffff:");
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** A host as duplicates are found: lower case, and an IPv6 address in its canonical spelling. */
+    private static String canonicalHost(HostSpec host) {
+        String name = host.host().toLowerCase(Locale.ROOT);
+        if (name.indexOf(':') >= 0) {
+            try {
+                return java.net.InetAddress.getByName("[" + name + "]").getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                return name;
+            }
+        }
+        return name;
     }
 
     private static int parsePort(String port, String host) throws SQLException {

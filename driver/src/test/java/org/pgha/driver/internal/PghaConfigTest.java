@@ -283,6 +283,22 @@ class PghaConfigTest {
         assertThat(PghaConfig.parse("jdbc:pgha://h1/db", info).toString()).contains("1 other").doesNotContain("myFramework");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"[:::::]", "[1:2:3:4:5:6:7:8:9]", "[12345::]", "[::1::2]", "[:]"})
+    void aMalformedIpv6AddressIsRejectedAtOnce(String host) {
+        assertThat(invalid("jdbc:pgha://" + host + ":5432/db", null).getMessage())
+                .startsWith("Invalid host '" + host + ":5432' in the pgha URL: '" + host.substring(1, host.length() - 1)
+                        + "' is not an IPv6 address");
+    }
+
+    @Test
+    void twoSpellingsOfOneIpv6AddressAreOneHost() throws SQLException {
+        assertThat(invalid("jdbc:pgha://[::1]:5433,[0:0:0:0:0:0:0:1]:5433/db", null).getMessage())
+                .startsWith("Duplicate host in the pgha URL: '[::1]:5433' and '[0:0:0:0:0:0:0:1]:5433'");
+        assertThat(PghaConfig.parse("jdbc:pgha://[2001:db8::5],[::1]:5433/db", null).hosts())
+                .extracting(HostSpec::toString).containsExactly("[2001:db8::5]:5432", "[::1]:5433");
+    }
+
     @Test
     void aPlusInAUrlPasswordIsRejectedAndItsPercentEncodingAccepted() throws SQLException {
         SQLException e = invalid("jdbc:pgha://h1/db?password=se+cret", null);
