@@ -54,4 +54,33 @@ class SameServerTwiceClusterTest {
                 .anySatisfy(d -> assertThat(d).startsWith("the same server as 127.0.0.1:" + primary));
         assertThat(events).extracting(ClusterEvent::type).doesNotContain(ClusterEvent.Type.SPLIT_BRAIN);
     }
+
+    @Test
+    void aListenerAddedWhileTheMonitorStartsHearsWhatComesLater(LocalCluster cluster) throws SQLException {
+        List<ClusterEvent> late = new CopyOnWriteArrayList<>();
+        org.pgha.testkit.Node standby = cluster.standbys().get(0);
+        try (PghaDataSource ds = DataSources.of(cluster, "")) {
+            // The first event comes from a probe thread during the first probe round, while the
+            // DataSource is still starting: the listener it adds then must not be lost.
+            ds.addClusterEventListener(new ClusterEventListener() {
+                private boolean added;
+
+                @Override
+                public void onEvent(ClusterEvent event) {
+                    if (!added) {
+                        added = true;
+                        ds.addClusterEventListener(late::add);
+                    }
+                }
+            });
+            try (Connection c = ds.getConnection()) {
+                c.createStatement().execute("SELECT 1");
+            }
+            cluster.stop(standby);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> late.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_DOWN));
+        } finally {
+            cluster.start(standby);
+        }
+    }
 }

@@ -81,6 +81,23 @@ class TlsClusterTest {
     }
 
     @Test
+    void aCertificateThatDoesNotNameTheHostFailsAtOnceNamingTls(LocalCluster cluster) throws SQLException {
+        // 127.1 is 127.0.0.1, but the certificates name 127.0.0.1 and localhost only.
+        String hosts = cluster.nodes().stream().map(n -> "127.1:" + n.port()).collect(java.util.stream.Collectors.joining(","));
+        try (PghaDataSource ds = new PghaDataSource()) {
+            ds.setUrl("jdbc:pgha://" + hosts + "/" + cluster.database() + "?" + tls(cluster.rootCertificate().orElseThrow()
+                    .toString()) + "&failoverTimeout=90s");
+            ds.setUser(cluster.user());
+            ds.setPassword(cluster.password());
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> ds.getConnection().createStatement().execute("SELECT 1"))
+                    .isInstanceOf(SQLNonTransientConnectionException.class)
+                    .hasMessageContaining("TLS: the server's certificate does not name the host");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
     void plainTextIsRefusedByTheClusterSoTheTestsAboveProveTls(LocalCluster cluster) {
         try (PghaDataSource ds = DataSources.of(cluster, "sslmode=disable&failoverTimeout=90s")) {
             assertThatThrownBy(() -> ds.getConnection().createStatement().execute("SELECT 1"))
