@@ -84,9 +84,9 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         HikariConfig node = new HikariConfig();
         settings().copyStateTo(node);
         // A DataSource instead of a URL and properties: HikariCP logs its settings at DEBUG, and
-        // masks only "password" among the data-source properties, not sslpassword.
+        // masks only "password" among the data-source properties, not sslpassword. (HikariCP 6
+        // throws on setDriverClassName(null); with a DataSource set, the driver class is unused.)
         node.setJdbcUrl(null);
-        node.setDriverClassName(null);
         node.setDataSourceClassName(null);
         node.getDataSourceProperties().clear();
         node.setUsername(null);
