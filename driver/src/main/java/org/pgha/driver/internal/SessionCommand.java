@@ -46,25 +46,52 @@ record SessionCommand(Kind kind, String parameter, String sql) {
         if (i >= sql.length()) {
             return NONE;
         }
-        String first = word(sql, i).toUpperCase(Locale.ROOT);
-        int next = skipSpace(sql, i + first.length());
-        switch (first) {
-            case "SET":
-                return set(sql, next);
-            case "RESET":
-                return reset(sql, next);
-            case "DISCARD":
-                return word(sql, next).equalsIgnoreCase("ALL") ? DISCARD_ALL : NONE;
-            case "LISTEN":
-            case "DECLARE":
-                return UNTRACKED;
-            case "PREPARE":
-                return word(sql, next).equalsIgnoreCase("TRANSACTION") ? NONE : PREPARE;
-            case "CREATE":
-                return createsTemporary(sql, next) ? UNTRACKED : NONE;
+        // Keywords are compared in place: most statements allocate nothing here.
+        switch (Character.toUpperCase(sql.charAt(i))) {
+            case 'S':
+                if (keyword(sql, i, "SET")) {
+                    return set(sql, skipSpace(sql, i + 3));
+                }
+                break;
+            case 'R':
+                if (keyword(sql, i, "RESET")) {
+                    return reset(sql, skipSpace(sql, i + 5));
+                }
+                break;
+            case 'D':
+                if (keyword(sql, i, "DISCARD")) {
+                    return keyword(sql, skipSpace(sql, i + 7), "ALL") ? DISCARD_ALL : NONE;
+                }
+                if (keyword(sql, i, "DECLARE")) {
+                    return UNTRACKED;
+                }
+                break;
+            case 'L':
+                if (keyword(sql, i, "LISTEN")) {
+                    return UNTRACKED;
+                }
+                break;
+            case 'P':
+                if (keyword(sql, i, "PREPARE")) {
+                    return keyword(sql, skipSpace(sql, i + 7), "TRANSACTION") ? NONE : PREPARE;
+                }
+                break;
+            case 'C':
+                if (keyword(sql, i, "CREATE")) {
+                    return createsTemporary(sql, skipSpace(sql, i + 6)) ? UNTRACKED : NONE;
+                }
+                break;
             default:
-                return callsSessionFunction(sql) ? UNTRACKED : NONE;
+                break;
         }
+        return callsSessionFunction(sql) ? UNTRACKED : NONE;
+    }
+
+    /** Whether {@code word} stands at {@code i}, in any case, as a whole word. */
+    private static boolean keyword(String sql, int i, String word) {
+        int end = i + word.length();
+        return sql.regionMatches(true, i, word, 0, word.length())
+                && (end == sql.length() || !(Character.isLetterOrDigit(sql.charAt(end)) || sql.charAt(end) == '_'));
     }
 
     private static SessionCommand set(String sql, int i) {
