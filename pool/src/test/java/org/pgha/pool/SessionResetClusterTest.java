@@ -86,6 +86,27 @@ class SessionResetClusterTest {
     }
 
     @Test
+    void aConnectionThatMovesToAnotherNodeResetsTheOneItLeaves(LocalCluster cluster) throws SQLException {
+        try (PghaPoolDataSource ds = PoolClusterTest.pool(cluster, "maxReplicaLag=30s&readYourWrites=false")) {
+            ds.setMaximumPoolSize(1);
+            ds.setReplicaMaximumPoolSize(1);
+            String pid;
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                pid = query(c, "SELECT pg_backend_pid()::text");
+                s.execute("SELECT pg_advisory_lock(99)");
+                // Moving to the replica gives the primary's connection back to its pool.
+                c.setReadOnly(true);
+                assertThat(query(c, "SELECT pg_is_in_recovery()::text")).isEqualTo("true");
+            }
+            try (Connection c = ds.getConnection()) {
+                assertThat(query(c, "SELECT pg_backend_pid()::text")).as("the same physical connection").isEqualTo(pid);
+                assertThat(query(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"))
+                        .isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
     void sessionResetAlwaysAlsoUndoesWhatAFunctionChanged(LocalCluster cluster) throws SQLException {
         try (PghaPoolDataSource ds = PoolClusterTest.pool(cluster, "sessionReset=always")) {
             ds.setMaximumPoolSize(1);

@@ -286,7 +286,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
             access.connections().discard(target.host(), fresh);
             return new SQLException("The primary " + target.host() + " no longer takes writes", "08006");
         }
+        // The old connection is reset (or closed) by what was done on it; only then does the
+        // session's record start afresh for the new one.
         releasePhysical();
+        session.bound();
         exposed = false;
         recovering = false;
         physical = fresh;
@@ -449,7 +452,6 @@ public final class LogicalConnection implements Connection, PghaConnection {
         if (networkTimeoutMillis >= 0) {
             c.setNetworkTimeout(networkTimeoutExecutor, networkTimeoutMillis);
         }
-        session.bound();
         if (session.hasCommands()) {
             try (Statement s = c.createStatement()) {
                 for (String command : session.commands()) {
