@@ -51,7 +51,9 @@ import java.util.function.LongSupplier;
  *   <li>The bound is judged against the client's view. Time a read spends queued in the client
  *       before being sent counts as staleness the system is not to blame for; take the start as
  *       late as possible.
- *   <li>Memory: every write and read is kept (tens of bytes each) until the checker is dropped.
+ *   <li>Memory: every write and read is kept (tens of bytes each) until the checker is dropped,
+ *       or until {@link #reportAndForget(Duration)} lets go of what it judged: use that in a long
+ *       run (a soak).
  * </ul>
  *
  * <p>Thread-safe: any number of threads may record writes and reads concurrently, and
@@ -243,6 +245,43 @@ public final class StalenessChecker {
         return new StalenessReport(readSnapshot.length, writes, bound, stale, ryw, Duration.ofNanos(maxStaleness));
     }
 
+    /**
+     * Judges every read recorded so far, as {@link #report(Duration)} does, then forgets those
+     * reads and every write that no later read can need under the same bound: per key, the writes
+     * acknowledged less than {@code bound} ago and the last one before them; per key and session,
+     * the writes acknowledged from now on and the last one before. Memory then stays proportional
+     * to the keys and the writes of the last {@code bound}, however long the run.
+     *
+     * <p>Later reports stay exact about which reads are stale or miss their session's writes, as
+     * long as they use the same bound (a larger one may need a write forgotten here). What they
+     * report as a read's staleness can be shorter than the truth for a read that missed writes
+     * forgotten here: it is measured from the earliest write kept.
+     *
+     * <p>Reads recorded while this runs are judged by the next report.
+     *
+     * @param bound the longest staleness allowed, as for {@link #report(Duration)}; use the same
+     *     bound for every report of this checker
+     * @return the report of the reads recorded before the call
+     * @throws IllegalArgumentException naming the value if {@code bound} is null or negative
+     */
+    public StalenessReport reportAndForget(Duration bound) {
+        // report() snapshots the reads first; the queue only grows at its tail, so the first
+        // readsChecked elements are exactly the ones it judged.
+        long cutoff = now();
+        StalenessReport report = report(bound);
+        for (long i = 0; i < report.readsChecked(); i++) {
+            reads.poll();
+        }
+        long requiredBefore = saturatedMinus(cutoff, saturatedNanos(bound));
+        for (KeyLog log : writesByKey.values()) {
+            synchronized (log) {
+                log.all.dropBefore(requiredBefore);
+                log.bySession.values().forEach(series -> series.dropBefore(cutoff));
+            }
+        }
+        return report;
+    }
+
     private static long saturatedNanos(Duration d) {
         try {
             return d.toNanos();
@@ -318,6 +357,16 @@ public final class StalenessChecker {
             seqs[size] = seq;
             acks[size] = ack;
             size++;
+        }
+
+        /** Drops the entries acknowledged before {@code ack}, except the last of them. */
+        void dropBefore(long ack) {
+            int drop = countBelow(acks, size, ack) - 1;
+            if (drop > 0) {
+                System.arraycopy(seqs, drop, seqs, 0, size - drop);
+                System.arraycopy(acks, drop, acks, 0, size - drop);
+                size -= drop;
+            }
         }
 
         Series copy() {

@@ -329,4 +329,63 @@ class StalenessCheckerTest {
         assertThat(report.staleReads()).hasSize((int) expectedStale);
         assertThat(elapsedMs).as("report took %d ms", elapsedMs).isLessThan(30_000); // generous: only catches a quadratic algorithm (hours), not a busy machine
     }
+
+    @Test
+    void reportAndForgetJudgesOnceAndKeepsWhatLaterReadsNeed() {
+        ackAt(0, 1, 1, "writer");
+        ackAt(100, 1, 2, "writer");
+        ackAt(900, 1, 3, "writer");
+        checker.readCompleted(at(950), 1, 0, "reader", "standby-1");
+        clock.set(at(1_500));
+
+        StalenessReport first = checker.reportAndForget(ONE_SECOND);
+
+        assertThat(first.readsChecked()).isEqualTo(1);
+        assertThat(first.isClean()).isTrue();
+        // Seq 1 (acknowledged at 0, before 1500 - 1000) is superseded by seq 2, which every later
+        // read needs too; seq 2 and 3 stay.
+        checker.readCompleted(at(1_600), 1, 1, "reader", "standby-1");  // misses seq 2, 1500 ms old
+        checker.readCompleted(at(1_700), 1, 2, "reader", "standby-1");  // misses seq 3, 800 ms old: fine
+        checker.readCompleted(at(2_000), 1, 2, "reader", "standby-2");  // misses seq 3, 1100 ms old
+
+        StalenessReport second = checker.reportAndForget(ONE_SECOND);
+
+        assertThat(second.readsChecked()).isEqualTo(3);
+        assertThat(second.writesRecorded()).isEqualTo(2);
+        assertThat(second.staleReads()).extracting(StalenessReport.StaleRead::node)
+                .containsExactly("standby-1", "standby-2");
+        assertThat(second.staleReads()).extracting(StalenessReport.StaleRead::requiredSeq).containsExactly(2L, 3L);
+        assertThat(checker.report(ONE_SECOND).readsChecked()).isZero();
+    }
+
+    @Test
+    void reportAndForgetKeepsEachSessionsLastWriteForReadYourWrites() {
+        ackAt(0, 1, 1, "nurse");
+        ackAt(10, 1, 2, "clerk");
+        clock.set(at(5_000));
+        checker.reportAndForget(ONE_SECOND);
+        // The nurse's own write is 5 s old and superseded by the clerk's, but still hers.
+        checker.readCompleted(at(5_100), 1, 0, "nurse", "standby-1");
+
+        StalenessReport report = checker.reportAndForget(ONE_SECOND);
+
+        assertThat(report.readYourWritesViolations()).containsExactly(
+                new StalenessReport.ReadYourWritesViolation(at(5_100), 1, 0, 1, "nurse", "standby-1"));
+        assertThat(report.staleReads()).hasSize(1);
+    }
+
+    @Test
+    void reportAndForgetLetsGoOfOldWrites() {
+        for (int seq = 1; seq <= 1_000; seq++) {
+            ackAt(seq, 7, seq, "writer");
+        }
+        clock.set(at(10_000));
+
+        checker.reportAndForget(ONE_SECOND);
+
+        assertThat(checker.report(ONE_SECOND).writesRecorded()).isEqualTo(1);
+        checker.readCompleted(at(10_001), 7, 999, "reader", null);
+        assertThat(checker.report(ONE_SECOND).staleReads()).extracting(StalenessReport.StaleRead::requiredSeq)
+                .containsExactly(1_000L);
+    }
 }
