@@ -829,23 +829,70 @@ public final class LogicalConnection implements Connection, PghaConnection {
         checkOpen();
         long lsn = Math.max(minLsn, 0);
         if (lastWriteAckNanos != Long.MIN_VALUE) {
-            OptionalLong sampled = access.monitor().topology().primaryHistory().lsnSentAfter(lastWriteAckNanos);
-            lsn = Math.max(lsn, sampled.isPresent() ? sampled.getAsLong() : currentPrimaryLsn());
+            lsn = Math.max(lsn, primaryLsnAfterLastWrite());
         }
         return Lsn.format(lsn);
     }
 
-    private long currentPrimaryLsn() throws SQLException {
+    /**
+     * A primary WAL position at or after this connection's last acknowledged write: a sample the
+     * monitor sent after it, or the primary's position now. A sample of a primary promoted since
+     * covers the write as well: the new primary holds every commit the old one acknowledged (its
+     * synchronous standby had them), below its promotion point. So when the primary is lost on
+     * the way, this waits for the new one, up to {@code failoverTimeout}, as a statement would.
+     */
+    private long primaryLsnAfterLastWrite() throws SQLException {
+        ClusterMonitor monitor = access.monitor();
+        long deadline = monitor.nanoTime() + access.config().failoverTimeout().toNanos();
+        Topology topology = monitor.topology();
+        while (true) {
+            OptionalLong sampled = topology.primaryHistory().lsnSentAfter(lastWriteAckNanos);
+            if (sampled.isPresent()) {
+                return sampled.getAsLong();
+            }
+            SQLException failure;
+            try {
+                return currentPrimaryLsn(topology);
+            } catch (SQLException e) {
+                if (!PghaSqlState.NO_PRIMARY.equals(e.getSQLState()) && !nodeLost(e)) {
+                    throw e;
+                }
+                failure = e;
+            }
+            if (monitor.nanoTime() - deadline >= 0) {
+                throw failoverTimeout(RoutingIntent.WRITE, topology, failure, access.config().failoverTimeout());
+            }
+            monitor.requestProbe();
+            topology = monitor.awaitChange(topology, deadline);
+            checkOpen();
+        }
+    }
+
+    private long currentPrimaryLsn(Topology topology) throws SQLException {
         if (physical != null && boundIntent == RoutingIntent.WRITE) {
-            return queryLsn(physical);
+            try {
+                return queryLsn(physical);
+            } catch (SQLException e) {
+                if (nodeLost(e)) {
+                    dropLostNode(); // the next statement binds the new primary (and replays, if need be)
+                }
+                throw e;
+            }
         }
         ClusterMonitor monitor = access.monitor();
-        NodeState primary = access.router().choose(RoutingIntent.WRITE, monitor.topology(), monitor.nanoTime(), ReadConsistency.NONE);
+        NodeState primary = access.router().choose(RoutingIntent.WRITE, topology, monitor.nanoTime(), ReadConsistency.NONE);
         Connection c = access.connections().acquire(primary.host());
+        boolean healthy = false;
         try {
-            return queryLsn(c);
+            long lsn = queryLsn(c);
+            healthy = true;
+            return lsn;
         } finally {
-            access.connections().release(primary.host(), c);
+            if (healthy) {
+                access.connections().release(primary.host(), c);
+            } else {
+                access.connections().discard(primary.host(), c);
+            }
         }
     }
 

@@ -1,0 +1,80 @@
+package org.pgha.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.pgha.testkit.LocalCluster;
+import org.pgha.testkit.LocalClusterTest;
+import org.pgha.testkit.Node;
+
+/**
+ * A consistency token asked for while the primary is being lost (found by the marathon: the
+ * round trip it makes when the monitor has not sampled the primary since the write let the
+ * server's {@code 57P01} through to the application).
+ */
+@LocalClusterTest
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ConsistencyTokenFailoverClusterTest {
+
+    @Test
+    void aTokenAskedForAsThePrimaryDiesWaitsForTheNewPrimaryAndCoversTheWrite(LocalCluster cluster) throws Exception {
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE notes (id int PRIMARY KEY, v int NOT NULL)");
+            s.execute("INSERT INTO notes VALUES (1, 0)");
+        }
+        cluster.awaitReplication(Duration.ofSeconds(30));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        // Probes 5 s apart: no sample is sent between the write and the crash, so the token
+        // needs the round trip to the primary that the crash breaks.
+        try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=5s&maxReplicaLag=20s");
+             Connection writer = ds.getConnection()) {
+            try (Statement s = writer.createStatement()) {
+                assertThat(s.executeUpdate("UPDATE notes SET v = 1 WHERE id = 1")).isEqualTo(1);
+            }
+            Node old = cluster.primary();
+            cluster.crash(old);
+            Future<String> token = executor.submit(() -> writer.unwrap(PghaConnection.class).consistencyToken());
+            Node promoted = cluster.failOver(cluster.synchronousStandby().orElseThrow());
+
+            String covering = token.get(60, TimeUnit.SECONDS);
+
+            try (Connection reader = ds.getConnection()) {
+                reader.unwrap(PghaConnection.class).setConsistencyToken(covering);
+                reader.setReadOnly(true);
+                try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM notes WHERE id = 1")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(1);
+                }
+            }
+            // The token is a position of the new history at or after the write's.
+            assertThat(Lsn.parse(covering)).isGreaterThan(0);
+            try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(promoted.port());
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /** The token's text form, compared as a position. */
+    private static final class Lsn {
+        static long parse(String text) throws SQLException {
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                throw new SQLException("not a WAL position: " + text);
+            }
+            return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+        }
+    }
+}
