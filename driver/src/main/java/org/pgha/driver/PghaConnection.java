@@ -26,13 +26,19 @@ public interface PghaConnection {
      * any token it was given. It costs a round trip to the primary only when the topology
      * monitor has not sampled the primary since the last write.
      *
-     * @return the token, a WAL position in PostgreSQL's text form such as {@code 16/B374D848}
+     * <p>If the primary is lost during that round trip, this waits for the new one, up to
+     * {@code failoverTimeout}, as a statement would: its position covers the write too.
+     *
+     * @return the token: a WAL position in PostgreSQL's text form and the timeline of the primary
+     *     it was read on, such as {@code 16/B374D848@2}
      */
     String consistencyToken() throws SQLException;
 
     /**
-     * Makes this connection's reads see at least what the token covers. Tokens only ever raise
-     * the requirement: the highest one given wins.
+     * Makes this connection's reads see at least what the token covers: they go only to nodes
+     * on the token's timeline or a later one, and a replica must have replayed its position.
+     * Tokens only ever raise the requirement: the highest position and timeline given win. A token
+     * without a timeline ({@code 16/B374D848}) sets the position only.
      *
      * @throws SQLException with SQLState 22023 if the token is not one {@link #consistencyToken()} returns
      */

@@ -93,6 +93,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
     private boolean writePending;
     private long lastWriteAckNanos = Long.MIN_VALUE;
     private long minLsn = -1;
+    /** The timeline of the highest token given, 0 for none. */
+    private int minTimeline;
     /** Statements that succeeded in the current transaction. */
     private int transactionStatements;
     /** What SQL did to the session: {@code SET} commands to re-run on a new physical connection, what to reset. */
@@ -382,10 +384,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     private ReadConsistency consistency() {
         long writeAck = readYourWrites ? lastWriteAckNanos : Long.MIN_VALUE;
-        if (writeAck == Long.MIN_VALUE && minLsn < 0) {
+        if (writeAck == Long.MIN_VALUE && minLsn < 0 && minTimeline == 0) {
             return ReadConsistency.NONE;
         }
-        return new ReadConsistency(writeAck, minLsn);
+        return new ReadConsistency(writeAck, minLsn, minTimeline);
     }
 
     /**
@@ -828,10 +830,17 @@ public final class LogicalConnection implements Connection, PghaConnection {
     public String consistencyToken() throws SQLException {
         checkOpen();
         long lsn = Math.max(minLsn, 0);
+        int timeline = minTimeline;
         if (lastWriteAckNanos != Long.MIN_VALUE) {
-            lsn = Math.max(lsn, primaryLsnAfterLastWrite());
+            Position written = primaryPositionAfterLastWrite();
+            lsn = Math.max(lsn, written.lsn());
+            timeline = Math.max(timeline, written.timeline());
         }
-        return Lsn.format(lsn);
+        return timeline > 0 ? Lsn.format(lsn) + "@" + timeline : Lsn.format(lsn);
+    }
+
+    /** A primary's WAL position and the timeline it is on (0 if unknown). */
+    private record Position(long lsn, int timeline) {
     }
 
     /**
@@ -841,18 +850,19 @@ public final class LogicalConnection implements Connection, PghaConnection {
      * synchronous standby had them), below its promotion point. So when the primary is lost on
      * the way, this waits for the new one, up to {@code failoverTimeout}, as a statement would.
      */
-    private long primaryLsnAfterLastWrite() throws SQLException {
+    private Position primaryPositionAfterLastWrite() throws SQLException {
         ClusterMonitor monitor = access.monitor();
         long deadline = monitor.nanoTime() + access.config().failoverTimeout().toNanos();
         Topology topology = monitor.topology();
         while (true) {
+            // The history is only ever the OK write target's, on its current timeline.
             OptionalLong sampled = topology.primaryHistory().lsnSentAfter(lastWriteAckNanos);
             if (sampled.isPresent()) {
-                return sampled.getAsLong();
+                return new Position(sampled.getAsLong(), topology.writeTarget().node().timeline());
             }
             SQLException failure;
             try {
-                return currentPrimaryLsn(topology);
+                return currentPrimaryPosition(topology);
             } catch (SQLException e) {
                 if (!PghaSqlState.NO_PRIMARY.equals(e.getSQLState()) && !nodeLost(e)) {
                     throw e;
@@ -868,10 +878,10 @@ public final class LogicalConnection implements Connection, PghaConnection {
         }
     }
 
-    private long currentPrimaryLsn(Topology topology) throws SQLException {
+    private Position currentPrimaryPosition(Topology topology) throws SQLException {
         if (physical != null && boundIntent == RoutingIntent.WRITE) {
             try {
-                return queryLsn(physical);
+                return new Position(queryLsn(physical), node.timeline());
             } catch (SQLException e) {
                 if (nodeLost(e)) {
                     dropLostNode(); // the next statement binds the new primary (and replays, if need be)
@@ -886,7 +896,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
         try {
             long lsn = queryLsn(c);
             healthy = true;
-            return lsn;
+            return new Position(lsn, primary.timeline());
         } finally {
             if (healthy) {
                 access.connections().release(primary.host(), c);
@@ -908,10 +918,23 @@ public final class LogicalConnection implements Connection, PghaConnection {
     @Override
     public void setConsistencyToken(String token) throws SQLException {
         checkOpen();
+        String text = token == null ? null : token.trim();
         try {
-            minLsn = Math.max(minLsn, Lsn.parse(token == null ? null : token.trim()));
+            int at = text == null ? -1 : text.indexOf('@');
+            int timeline = 0;
+            if (at >= 0) {
+                timeline = Integer.parseInt(text.substring(at + 1));
+                if (timeline < 1) {
+                    throw new IllegalArgumentException("timeline " + timeline);
+                }
+                text = text.substring(0, at);
+            }
+            long lsn = Lsn.parse(text);
+            minLsn = Math.max(minLsn, lsn);
+            minTimeline = Math.max(minTimeline, timeline);
         } catch (IllegalArgumentException e) {
-            throw new SQLException("Invalid consistency token '" + token + "': expected a value from consistencyToken(), such as 16/B374D848", "22023", e);
+            throw new SQLException("Invalid consistency token '" + token + "': expected a value from consistencyToken(),"
+                    + " such as 16/B374D848@2 (a WAL position and its timeline)", "22023", e);
         }
     }
 

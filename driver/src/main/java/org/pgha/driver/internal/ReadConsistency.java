@@ -13,27 +13,39 @@ package org.pgha.driver.internal;
  *     {@link PrimaryHistory#lsnSentAfter}), or {@value Lsn#UNKNOWN} for none. A token is only
  *     meaningful on the timeline it was made on: after a failover, a write that reached the new
  *     primary keeps its LSN, and one that did not is lost to every node alike
+ * @param minTimeline the timeline the token was made on, 0 for none (a token without one). A node
+ *     on an older timeline cannot hold what the token covers, even at a higher LSN: an old primary
+ *     still running after a promotion (or a monitor that has not seen the promotion yet, in
+ *     another process than the one that made the token) must not serve such a read
  */
-public record ReadConsistency(long lastWriteAckNanos, long minLsn) {
+public record ReadConsistency(long lastWriteAckNanos, long minLsn, int minTimeline) {
 
     /** Nothing beyond the lag bound: no write in this session, no token. */
-    public static final ReadConsistency NONE = new ReadConsistency(Long.MIN_VALUE, Lsn.UNKNOWN);
+    public static final ReadConsistency NONE = new ReadConsistency(Long.MIN_VALUE, Lsn.UNKNOWN, 0);
 
-    /** @throws IllegalArgumentException if {@code minLsn} is below {@value Lsn#UNKNOWN} */
+    /** @throws IllegalArgumentException if {@code minLsn} is below {@value Lsn#UNKNOWN} or {@code minTimeline} negative */
     public ReadConsistency {
         if (minLsn < Lsn.UNKNOWN) {
             throw new IllegalArgumentException("minLsn must be a byte offset or -1 (none), not " + minLsn);
+        }
+        if (minTimeline < 0) {
+            throw new IllegalArgumentException("minTimeline must be a timeline or 0 (none), not " + minTimeline);
         }
     }
 
     /** Read-your-writes after a write acknowledged at {@code ackNanos}, no token. */
     public static ReadConsistency afterWrite(long ackNanos) {
-        return new ReadConsistency(ackNanos, Lsn.UNKNOWN);
+        return new ReadConsistency(ackNanos, Lsn.UNKNOWN, 0);
     }
 
-    /** A token: the replica must have replayed {@code lsn}; no session write. */
+    /** A token without a timeline: the replica must have replayed {@code lsn}; no session write. */
     public static ReadConsistency atLeast(long lsn) {
-        return new ReadConsistency(Long.MIN_VALUE, lsn);
+        return new ReadConsistency(Long.MIN_VALUE, lsn, 0);
+    }
+
+    /** A token: the node must be on {@code timeline} or a later one, and a replica must have replayed {@code lsn}. */
+    public static ReadConsistency atLeast(long lsn, int timeline) {
+        return new ReadConsistency(Long.MIN_VALUE, lsn, timeline);
     }
 
     /** Whether the session has written. */

@@ -137,9 +137,24 @@ public final class Router {
             }
         }
         if (readFallback == ReadFallback.PRIMARY) {
-            return writeTarget(topology);
+            NodeState primary = writeTarget(topology);
+            if (primary.timeline() < consistency.minTimeline()) {
+                throw behindTokenTimeline(primary, consistency);
+            }
+            return primary;
         }
         throw noReplica(topology, nowNanos, consistency);
+    }
+
+    /**
+     * The only primary known is on an older timeline than a token's: the monitor has not seen the
+     * promotion the token's process saw (or the old primary runs on). Reported as no primary, so
+     * that the read waits for the monitor to find the newer one.
+     */
+    private static SQLException behindTokenTimeline(NodeState primary, ReadConsistency consistency) {
+        return new java.sql.SQLTransientConnectionException("no node has reached the consistency token's timeline "
+                + consistency.minTimeline() + " yet: the primary " + primary.host() + " is on timeline "
+                + primary.timeline(), PghaSqlState.NO_PRIMARY);
     }
 
     /**
@@ -244,7 +259,7 @@ public final class Router {
         if (consistency.hasWrite() && !history.covers(r.lsn(), consistency.lastWriteAckNanos())) {
             return Exclusion.NOT_CAUGHT_UP;
         }
-        if (consistency.minLsn() >= 0 && r.lsn() < consistency.minLsn()) {
+        if (consistency.minLsn() >= 0 && r.lsn() < consistency.minLsn() || r.timeline() < consistency.minTimeline()) {
             return Exclusion.BEHIND_TOKEN;
         }
         return Exclusion.NONE;
@@ -379,8 +394,9 @@ public final class Router {
                         .append(" has no primary sample sent after the write at or below it");
                 break;
             case BEHIND_TOKEN:
-                message.append("behind token: replay LSN ").append(Lsn.format(n.lsn())).append(" < ")
-                        .append(Lsn.format(consistency.minLsn()));
+                message.append("behind token: replay LSN ").append(Lsn.format(n.lsn())).append(" on timeline ")
+                        .append(n.timeline()).append(", token ").append(Lsn.format(consistency.minLsn()))
+                        .append(" on timeline ").append(consistency.minTimeline());
                 break;
             default:
                 // Eligible now although the choice found none: only possible if the caller's

@@ -280,6 +280,27 @@ class RouterTest {
         assertThat(readMany(router, t, 10)).containsOnlyKeys(R1, R2);
     }
 
+    @Test
+    void aTokenOfANewerTimelineIsServedByNoNodeOfAnOlderOne() throws SQLException {
+        Router router = router(ReadFallback.PRIMARY);
+        Topology t = topology(primary(P, TL), replica(R1, 10_000), replica(R2, 10_000));
+        assertThat(read(router, t, ReadConsistency.atLeast(9_000, TL))).isIn(R1, R2);
+        assertThat(read(router, t, ReadConsistency.atLeast(9_000, TL - 1))).isIn(R1, R2);
+
+        // The token was made on a primary promoted since: this snapshot's primary is the old one
+        // (still running, or not yet seen as gone), and the replicas replayed its timeline only.
+        SQLException e = catchThrowableOfType(SQLException.class,
+                () -> read(router, t, ReadConsistency.atLeast(9_000, TL + 1)));
+        assertThat(e.getSQLState()).as("the read waits for the monitor, as without a primary")
+                .isEqualTo(PghaSqlState.NO_PRIMARY);
+        assertThat(e.getMessage()).contains("consistency token's timeline 6", "p:5432 is on timeline 5");
+        assertThat(router.stillQualifies(RoutingIntent.READ, R1, t, NOW, ReadConsistency.atLeast(9_000, TL + 1)))
+                .isFalse();
+        SQLException failing = catchThrowableOfType(SQLException.class,
+                () -> read(router(ReadFallback.FAIL), t, ReadConsistency.atLeast(9_000, TL + 1)));
+        assertThat(failing.getMessage()).contains("r1:5432 behind token: replay LSN 0/2710 on timeline 5, token 0/2328 on timeline 6");
+    }
+
     // ---- fallback ----
 
     @Test
@@ -313,7 +334,8 @@ class RouterTest {
 
         SQLException behindToken = catchThrowableOfType(SQLException.class,
                 () -> read(fail, t, ReadConsistency.atLeast(10_000)));
-        assertThat(behindToken.getMessage()).contains("r1:5432 behind token: replay LSN 0/270F < 0/2710");
+        assertThat(behindToken.getMessage()).contains(
+                "r1:5432 behind token: replay LSN 0/270F on timeline 5, token 0/2710 on timeline 0");
 
         Router bytes = new Router(LoadBalance.ROUND_ROBIN, ReadFallback.FAIL, Duration.ofMillis(200),
                 OptionalLong.of(100), new Random(1));
