@@ -232,8 +232,9 @@ public final class Marathon {
             Map<Integer, String> nodeByPort = new LinkedHashMap<>();
             try {
                 for (Node node : cluster.nodes()) {
-                    proxies.put(node, FaultProxy.start(node.host(), node.port()));
-                    nodeByPort.put(node.port(), node.name());
+                    FaultProxy proxy = FaultProxy.start(node.host(), node.port());
+                    proxies.put(node, proxy);
+                    nodeByPort.put(proxy.port(), node.name());
                 }
                 String url = "jdbc:pgha://" + proxies.values().stream().map(p -> p.host() + ":" + p.port())
                         .collect(Collectors.joining(",")) + "/" + cluster.database() + "?maxReplicaLag="

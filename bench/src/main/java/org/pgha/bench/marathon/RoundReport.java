@@ -20,6 +20,7 @@ import org.pgha.testkit.StalenessReport;
  * @param documented exceptions the guarantees let the application see, by operation and SQLState
  * @param undocumented every other exception, by operation and SQLState (or class)
  * @param examples stack traces of the first undocumented exceptions
+ * @param documentedExamples the messages of the first documented exceptions
  * @param ledger the round's writes against the primary's table
  * @param keysBehind keys whose value on the primary is older than one acknowledged
  * @param staleness the round's reads against {@code maxReplicaLag} and read-your-writes
@@ -29,7 +30,7 @@ import org.pgha.testkit.StalenessReport;
  */
 record RoundReport(PlannedFault fault, String detail, double writeGapSeconds, double firstWriteSeconds,
         double readGapSeconds, Map<String, Long> documented, Map<String, Long> undocumented, List<String> examples,
-        LedgerReport ledger, List<String> keysBehind, StalenessReport staleness, Chaos.FencedWrites fenced,
+        List<String> documentedExamples, LedgerReport ledger, List<String> keysBehind, StalenessReport staleness, Chaos.FencedWrites fenced,
         Sample sample, List<String> problems) {
 
     static RoundReport of(PlannedFault fault, Chaos.Injected injected, MarathonLoad.Round round,
@@ -70,7 +71,7 @@ record RoundReport(PlannedFault fault, String detail, double writeGapSeconds, do
                     + serverConnectionLimit + "): " + sample.serverConnections());
         }
         return new RoundReport(fault, injected.detail(), writeGap, first, readGap, documented, undocumented,
-                List.copyOf(round.examples), verification.ledger(), verification.keysBehind(),
+                List.copyOf(round.examples), List.copyOf(round.documentedExamples), verification.ledger(), verification.keysBehind(),
                 verification.staleness(), fenced, sample, List.copyOf(problems));
     }
 
@@ -97,6 +98,9 @@ record RoundReport(PlannedFault fault, String detail, double writeGapSeconds, do
                 Double.isNaN(firstWriteSeconds) ? "-" : String.format("%.3f s", firstWriteSeconds), readGapSeconds));
         sb.append("  exceptions: ").append(documented.isEmpty() ? "none documented" : "documented " + documented)
                 .append(undocumented.isEmpty() ? ", none other" : ", OTHER " + undocumented).append('\n');
+        for (String example : documentedExamples) {
+            sb.append("    ").append(example).append('\n');
+        }
         sb.append("  ").append(ledger.summary()).append('\n');
         sb.append("  ").append(staleness.summary()).append('\n');
         if (fenced != null) {
