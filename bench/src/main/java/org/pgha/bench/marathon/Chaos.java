@@ -102,14 +102,16 @@ final class Chaos {
                 actions.add("healed");
             }
             case RESETS -> {
-                List<Node> nodes = cluster.nodes();
-                Node target = nodes.get(random.nextInt(nodes.size()));
-                FaultProxy proxy = proxies.get(target);
-                for (int i = 0; i < 3; i++) {
-                    proxy.cutExisting();
-                    sleep(millis(random, 100, 600), null);
+                List<Node> standbys = cluster.standbys();
+                Node standby = standbys.get(random.nextInt(standbys.size()));
+                for (Node target : List.of(old, standby)) {
+                    FaultProxy proxy = proxies.get(target);
+                    for (int i = 0; i < 3; i++) {
+                        proxy.cutExisting();
+                        sleep(millis(random, 100, 600), null);
+                    }
+                    actions.add(target.name() + (target == old ? " (primary)" : " (standby)") + ": connections reset 3 times");
                 }
-                actions.add(target.name() + (target == old ? " (primary)" : " (standby)") + ": connections reset 3 times");
             }
             case SWITCHOVER -> {
                 Node sync = synchronousStandby();
@@ -215,10 +217,19 @@ final class Chaos {
                 .orElseThrow(() -> new IllegalStateException(cluster + " has no synchronous standby to promote"));
     }
 
+    /** What {@link LocalCluster#failOver} does, timing the promotion apart from the re-pointing. */
     private Node failOver(Node standby, List<String> actions) {
+        Node old = cluster.primary();
         long started = System.nanoTime();
-        cluster.failOver(standby);
-        actions.add(String.format("%s promoted (%d ms)", standby.name(), (System.nanoTime() - started) / 1_000_000));
+        cluster.promote(standby);
+        long promoted = System.nanoTime();
+        for (Node node : cluster.nodes()) {
+            if (node != standby && node != old && cluster.isRunning(node)) {
+                cluster.follow(node, standby);
+            }
+        }
+        actions.add(String.format("%s promoted (takes writes after %d ms, others follow after %d ms)", standby.name(),
+                (promoted - started) / 1_000_000, (System.nanoTime() - promoted) / 1_000_000));
         return standby;
     }
 

@@ -12,8 +12,8 @@ public enum FaultKind {
     HANG("the primary hangs (SIGSTOP), the synchronous standby is promoted, the hung node is killed"),
     /** The primary's link to the application swallows every byte for a while, then heals. No promotion. */
     BLACK_HOLE("the primary's link swallows every byte for 1.5 to 3 s, then heals; no promotion"),
-    /** Every connection of the application to one node is reset (TCP RST), three times. */
-    RESETS("every connection to one node is reset, three times in a row"),
+    /** Every connection of the application to the primary, then to a standby, is reset (TCP RST), three times each. */
+    RESETS("every connection to the primary, then to a standby, is reset, three times each"),
     /** A planned switchover: the primary shuts down cleanly and the synchronous standby is promoted at once. */
     SWITCHOVER("planned switchover: a clean shutdown, then the synchronous standby is promoted"),
     /** The synchronous standby is promoted while the old primary keeps running, reachable, on its old timeline. */

@@ -15,6 +15,8 @@ final class Growth {
     static final long HEAP_ALLOWANCE_BYTES = 32L << 20;
     static final long THREAD_ALLOWANCE = 4;
     static final long LOGICAL_CONNECTION_ALLOWANCE = Marathon.POOL_SIZE;
+    /** Where the primary is moves the pools' connections from node to node: one pool's worth. */
+    static final long SERVER_CONNECTION_ALLOWANCE = Marathon.POOL_SIZE;
     static final int MIN_SAMPLES = 8;
 
     private Growth() {
@@ -29,6 +31,8 @@ final class Growth {
         compare(samples, "heap after a full collection", Sample::heapBytes, HEAP_ALLOWANCE_BYTES, problems);
         compare(samples, "live threads", s -> s.threads(), THREAD_ALLOWANCE, problems);
         compare(samples, "live logical connections", Sample::logicalConnections, LOGICAL_CONNECTION_ALLOWANCE, problems);
+        compare(samples, "server connections on the busiest node", s -> s.maxServerConnections(),
+                SERVER_CONNECTION_ALLOWANCE, problems);
         return problems;
     }
 

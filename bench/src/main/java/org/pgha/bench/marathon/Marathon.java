@@ -122,10 +122,17 @@ public final class Marathon {
             return rounds.size();
         }
 
-        /** A markdown table of the rounds, for docs/benchmarks.md. */
+        /** A markdown table of the rounds and their totals, for docs/benchmarks.md. */
         public String table() {
             return RoundReport.tableHeader() + "\n" + rounds.stream().map(RoundReport::tableRow)
-                    .collect(Collectors.joining("\n"));
+                    .collect(Collectors.joining("\n")) + (rounds.isEmpty() ? "" : "\n" + RoundReport.totalRow(rounds));
+        }
+
+        /** One line: what the whole run did and found. */
+        public String totals() {
+            long acknowledged = rounds.stream().mapToLong(r -> r.ledger().acknowledged()).sum();
+            long reads = rounds.stream().mapToLong(r -> r.staleness().readsChecked()).sum();
+            return String.format("%d faults, %d acknowledged writes, %d reads checked", rounds.size(), acknowledged, reads);
         }
     }
 
@@ -269,8 +276,8 @@ public final class Marathon {
         out.println();
         out.println(result.table());
         out.println();
-        out.printf("marathon: seed %d, %d faults; threads of pgha or the marathon left after close: %s%n", options.seed(),
-                rounds.size(), leftover.isEmpty() ? "none" : leftover);
+        out.printf("marathon: seed %d, %s%nmarathon: threads of pgha or the marathon left after close: %s%n",
+                options.seed(), result.totals(), leftover.isEmpty() ? "none" : leftover);
         if (result.clean()) {
             out.println("marathon: CLEAN");
         } else {

@@ -133,6 +133,29 @@ record RoundReport(PlannedFault fault, String detail, double writeGapSeconds, do
                 staleness.maxStaleness().toMillis());
     }
 
+    /** The totals of a run: gaps as maxima, everything else summed. */
+    static String totalRow(List<RoundReport> rounds) {
+        Map<String, Long> documented = new java.util.TreeMap<>();
+        Map<String, Long> undocumented = new java.util.TreeMap<>();
+        rounds.forEach(r -> {
+            r.documented().forEach((k, v) -> documented.merge(k, v, Long::sum));
+            r.undocumented().forEach((k, v) -> undocumented.merge(k, v, Long::sum));
+        });
+        double firstWrite = rounds.stream().mapToDouble(RoundReport::firstWriteSeconds).filter(d -> !Double.isNaN(d))
+                .max().orElse(Double.NaN);
+        return String.format("| all | %d faults | max %.2f s | max %s | max %.2f s | %s | %s | %d | %d | %d | %d | %d | %d ms |",
+                rounds.size(), rounds.stream().mapToDouble(RoundReport::writeGapSeconds).max().orElse(0),
+                Double.isNaN(firstWrite) ? "-" : String.format("%.3f s", firstWrite),
+                rounds.stream().mapToDouble(RoundReport::readGapSeconds).max().orElse(0), compact(documented),
+                compact(undocumented),
+                rounds.stream().mapToLong(r -> r.ledger().lost().size() + r.keysBehind().size()).sum(),
+                rounds.stream().mapToLong(r -> r.ledger().duplicated().size()).sum(),
+                rounds.stream().filter(r -> r.fenced() != null).mapToLong(r -> r.fenced().acknowledged()).sum(),
+                rounds.stream().mapToLong(r -> r.staleness().staleReads().size()).sum(),
+                rounds.stream().mapToLong(r -> r.staleness().readYourWritesViolations().size()).sum(),
+                rounds.stream().mapToLong(r -> r.staleness().maxStaleness().toMillis()).max().orElse(0));
+    }
+
     private static String compact(Map<String, Long> counts) {
         return counts.isEmpty() ? "0" : counts.entrySet().stream().map(e -> e.getKey() + " x" + e.getValue())
                 .collect(Collectors.joining(", "));
