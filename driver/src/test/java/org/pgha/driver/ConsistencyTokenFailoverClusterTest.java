@@ -68,6 +68,44 @@ class ConsistencyTokenFailoverClusterTest {
     }
 
     /**
+     * The same inside a transaction that has work on the lost primary: the transaction is
+     * replayed on the new one before the token is read there, so the statements after it go on
+     * in a transaction that has all of the application's work.
+     */
+    @Test
+    void aTokenAskedForInsideATransactionWhosePrimaryDiedReplaysItFirst(LocalCluster cluster) throws Exception {
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE items (id int PRIMARY KEY)");
+        }
+        cluster.awaitReplication(Duration.ofSeconds(30));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (PghaDataSource ds = DataSources.of(cluster, "probeInterval=5s&maxReplicaLag=20s");
+             Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO items VALUES (1)");
+                c.commit();
+                s.executeUpdate("INSERT INTO items VALUES (2)");
+            }
+            cluster.crash(cluster.primary());
+            Future<String> token = executor.submit(() -> c.unwrap(PghaConnection.class).consistencyToken());
+            cluster.failOver(cluster.synchronousStandby().orElseThrow());
+            assertThat(token.get(60, TimeUnit.SECONDS)).contains("@");
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO items VALUES (3)");
+            }
+            c.commit();
+        } finally {
+            executor.shutdownNow();
+        }
+        try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT string_agg(id::text, ',' ORDER BY id) FROM items")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("1,2,3");
+        }
+    }
+
+    /**
      * A token made on a newly promoted primary, handed to a DataSource whose monitor has not seen
      * the promotion yet while the old primary runs on (found by the marathon: that DataSource
      * served the read from the old primary, which lacked the write).

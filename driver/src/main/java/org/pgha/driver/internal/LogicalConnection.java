@@ -880,13 +880,13 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     private Position currentPrimaryPosition(Topology topology) throws SQLException {
         if (physical != null && boundIntent == RoutingIntent.WRITE) {
-            try {
-                return new Position(queryLsn(physical), node.timeline());
-            } catch (SQLException e) {
-                if (nodeLost(e)) {
-                    dropLostNode(); // the next statement binds the new primary (and replays, if need be)
-                }
-                throw e;
+            // A lost node is handled as for any connection-level call: the physical connection
+            // is dropped, and a transaction with work at stake is replayed on the new primary
+            // first (the position is then read there). With nothing at stake, none is bound
+            // afterwards and the position is read from the primary below.
+            Long lsn = fromPhysical(this::queryLsn, false);
+            if (lsn != null) {
+                return new Position(lsn, node.timeline());
             }
         }
         ClusterMonitor monitor = access.monitor();
