@@ -19,7 +19,8 @@ import org.pgha.testkit.Node;
  * each node ({@code pg_stat_activity}).
  *
  * @param heapBytes heap in use after a full collection
- * @param threads live threads of the JVM
+ * @param threads live threads of the JVM, the fault proxies' own left out (two per proxied
+ *     connection: they follow the server connections, which are counted apart)
  * @param journalEntries live entries of pgha's transaction journals (every transaction is over, so
  *     anything here is kept by mistake)
  * @param logicalConnections live pgha logical connections
@@ -35,7 +36,8 @@ record Sample(long heapBytes, int threads, long journalEntries, long logicalConn
         Map<String, Long> instances = histogram(List.of(JOURNAL_ENTRY, LOGICAL_CONNECTION));
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+        int threads = (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.getName().startsWith("pgha-fault-proxy-")).count();
         Map<String, Integer> connections = new LinkedHashMap<>();
         for (Node node : cluster.nodes()) {
             connections.put(node.name(), serverConnections(cluster, node));
