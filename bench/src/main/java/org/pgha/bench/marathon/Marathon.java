@@ -174,8 +174,8 @@ public final class Marathon {
             }
             String value = args[++i];
             switch (arg) {
-                case "--faults" -> o = o.withFaults(Integer.parseInt(value));
-                case "--seed" -> o = o.withSeed(Long.parseLong(value));
+                case "--faults" -> o = o.withFaults((int) number(arg, value));
+                case "--seed" -> o = o.withSeed(number(arg, value));
                 case "--soak" -> soak = duration(value);
                 case "--fault-every" -> every = duration(value);
                 case "--kinds" -> o = o.withKinds(Arrays.stream(value.split(",")).map(FaultKind::parse).toList());
@@ -195,6 +195,14 @@ public final class Marathon {
             o = o.withSoak(soak, every);
         }
         return o.with(lag, pgha, settings);
+    }
+
+    private static long number(String arg, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(arg + " needs a whole number, not " + value);
+        }
     }
 
     private static void put(Map<String, String> map, String value, String arg) {

@@ -46,6 +46,9 @@ class MarathonTest {
         assertThatThrownBy(() -> Marathon.parse(new String[] {"--pgha", "maxReplicaLag=5s"}))
                 .hasMessageContaining("--max-replica-lag");
         assertThatThrownBy(() -> Marathon.parse(new String[] {"--faults"})).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> Marathon.parse(new String[] {"--faults", "twenty"}))
+                .hasMessage("--faults needs a whole number, not twenty");
+        assertThatThrownBy(() -> Marathon.parse(new String[] {"--faults", "0"})).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> Marathon.parse(new String[] {"--fautls", "3"})).hasMessageContaining("unknown argument");
     }
 
