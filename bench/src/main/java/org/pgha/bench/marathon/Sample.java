@@ -34,6 +34,12 @@ record Sample(long heapBytes, int threads, long journalEntries, long logicalConn
 
     static Sample take(LocalCluster cluster) throws Exception {
         Map<String, Long> instances = histogram(List.of(JOURNAL_ENTRY, LOGICAL_CONNECTION));
+        if (instances.get(LOGICAL_CONNECTION) == 0) {
+            // HikariCP keeps pgha's logical connections in driver mode, so there are always some:
+            // none means the histogram was not read right, and a journal count of 0 would mean nothing.
+            throw new IllegalStateException("the JVM's class histogram shows no " + LOGICAL_CONNECTION
+                    + ": its format is not the one this tool reads");
+        }
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         int threads = (int) Thread.getAllStackTraces().keySet().stream()
