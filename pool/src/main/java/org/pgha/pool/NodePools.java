@@ -173,6 +173,21 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         }
     }
 
+    /**
+     * HikariCP evicts only the connection that threw, and hands out one used within the last
+     * half second without validating it: after a reset of every connection to a node, each retry
+     * would draw another dead one. So the node's idle connections go at once, and its busy ones
+     * when they come back; the pool refills with connections made from now on.
+     */
+    @Override
+    public void connectionLost(HostSpec host) {
+        Pool pool = pools.get(host);
+        if (pool != null) {
+            pool.pool().softEvictConnections();
+            log.debug("{}: a connection to {} was lost: its pool's connections evicted", poolName, host);
+        }
+    }
+
     /** HikariCP's {@code connectionTimeout}: a fresh borrow waits for a usable node no longer. */
     @Override
     public java.time.Duration borrowTimeout() {

@@ -602,10 +602,15 @@ public final class LogicalConnection implements Connection, PghaConnection {
         return access.classifier().classify(reason, false) == FailureVerdict.NODE_LOST;
     }
 
-    /** Drops the physical connection of a node that failed and avoids that node until it is vouched for again. */
+    /**
+     * Drops the physical connection of a node that failed and avoids that node until it is
+     * vouched for again; a pool drops the node's other connections made before, which may be
+     * dead too (a reset of every connection), so that a retry does not draw them one by one.
+     */
     private HostSpec dropLostNode() {
         HostSpec lost = node.host();
         discardPhysical();
+        access.connections().connectionLost(lost);
         suspect(lost);
         return lost;
     }

@@ -22,6 +22,15 @@ public interface NodeConnections {
     }
 
     /**
+     * A connection to {@code node} was just lost (reset, closed, timed out) while the node may
+     * be fine: the others made before may be dead as well. A pool drops its idle ones and its
+     * busy ones when they come back, so that a retry gets a connection made from now on; the
+     * driver, which keeps none, does nothing.
+     */
+    default void connectionLost(HostSpec node) {
+    }
+
+    /**
      * How long a connection that holds no physical connection, and lost none, waits for a
      * usable node, if shorter than {@code failoverTimeout}: a pool's {@code connectionTimeout},
      * as a borrow from HikariCP waits. Null: {@code failoverTimeout} alone.
