@@ -153,6 +153,10 @@ public final class Marathon {
             System.err.println("marathon: " + e.getMessage());
             System.err.println("usage: Marathon [--faults N] [--seed N] [--soak 30m] [--fault-every 1m] [--kinds a,b]"
                     + " [--max-replica-lag 1s] [--pgha name=value]... [--setting name=value]...");
+            System.err.println("faults:");
+            for (FaultKind kind : FaultKind.values()) {
+                System.err.printf("  %-17s %s%n", kind.label(), kind.description());
+            }
             System.exit(2);
             return;
         }

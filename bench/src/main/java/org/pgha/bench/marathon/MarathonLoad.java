@@ -45,19 +45,21 @@ final class MarathonLoad implements AutoCloseable {
     private static final String WRITE_SQL = "UPDATE " + KV + " SET seq = ? WHERE key = ?";
     private static final int EXAMPLES = 5;
 
-    /** What the application does, through which DataSource, and which SQLStates the guarantees let it see. */
+    /**
+     * What the application does (the worker's {@code run} says through which DataSource; see the
+     * table in docs/benchmarks.md), and which SQLStates the guarantees let it see.
+     */
     enum Operation {
-        AUTOCOMMIT_EXACTLY_ONCE("autocommit write, exactly-once (pool)", true, false, "08007"),
-        AUTOCOMMIT("autocommit write (driver)", false, false, "08007"),
-        TRANSACTION("read-write transaction (pool)", true, true, "40R01", "08007"),
-        TRANSACTION_DRIVER("read-write transaction (driver)", false, true, "40R01", "08007"),
-        READ_ONLY("read-only transaction (pool)", true, false, "40R01"),
-        READ_ONLY_DRIVER("read-only transaction (driver)", false, false, "40R01"),
-        READ_YOUR_WRITES("write, then read it on a replica (pool)", true, true, "08007"),
-        CONSISTENCY_TOKEN("write (pool), read with its token (driver)", true, true, "08007");
+        AUTOCOMMIT_EXACTLY_ONCE(false, "08007"),
+        AUTOCOMMIT(false, "08007"),
+        TRANSACTION(true, "40R01", "08007"),
+        TRANSACTION_DRIVER(true, "40R01", "08007"),
+        READ_ONLY(false, "40R01"),
+        READ_ONLY_DRIVER(false, "40R01"),
+        READ_YOUR_WRITES(true, "08007"),
+        CONSISTENCY_TOKEN(true, "08007");
 
-        final String description;
-        final boolean pool;
+        /** Whether its threads write keys of their own (the checker's one writer per key). */
         final boolean ownsKeys;
         /**
          * What docs/guarantees.md lets this operation see in a failover: {@code 08007} for an
@@ -66,9 +68,7 @@ final class MarathonLoad implements AutoCloseable {
          */
         final Set<String> documented;
 
-        Operation(String description, boolean pool, boolean ownsKeys, String... documented) {
-            this.description = description;
-            this.pool = pool;
+        Operation(boolean ownsKeys, String... documented) {
             this.ownsKeys = ownsKeys;
             this.documented = Set.of(documented);
         }
