@@ -2,6 +2,7 @@ package org.pgha.bench.marathon;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -174,13 +175,13 @@ final class Chaos {
             }
             case TOTAL_OUTAGE -> {
                 List<Node> nodes = new ArrayList<>(cluster.nodes());
-                java.util.Collections.shuffle(nodes, random);
+                Collections.shuffle(nodes, random);
                 for (Node node : nodes) {
                     cluster.crash(node);
                 }
                 actions.add("every node killed");
                 sleep(millis(random, 1_000, 3_000), actions);
-                java.util.Collections.shuffle(nodes, random);
+                Collections.shuffle(nodes, random);
                 for (Node node : nodes) {
                     cluster.start(node);
                 }

@@ -1,5 +1,7 @@
 package org.pgha.bench.marathon;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,9 +10,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -74,7 +78,7 @@ final class MarathonLoad implements AutoCloseable {
         }
 
         String label() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -106,8 +110,8 @@ final class MarathonLoad implements AutoCloseable {
             } else {
                 undocumented.computeIfAbsent(key, k -> new LongAdder()).increment();
                 if (exampleCount.getAndIncrement() < EXAMPLES) {
-                    java.io.StringWriter trace = new java.io.StringWriter();
-                    e.printStackTrace(new java.io.PrintWriter(trace));
+                    StringWriter trace = new StringWriter();
+                    e.printStackTrace(new PrintWriter(trace));
                     examples.add(op.label() + ": " + trace);
                 }
             }
@@ -244,7 +248,7 @@ final class MarathonLoad implements AutoCloseable {
         return describe(alive);
     }
 
-    private static List<String> describe(java.util.Collection<Thread> stuck) {
+    private static List<String> describe(Collection<Thread> stuck) {
         return stuck.stream().map(t -> t.getName() + " at " + Arrays.stream(t.getStackTrace()).limit(12)
                 .map(String::valueOf).collect(Collectors.joining(" < "))).toList();
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.pgha.testkit.LedgerReport;
 import org.pgha.testkit.StalenessReport;
@@ -135,8 +136,8 @@ record RoundReport(PlannedFault fault, String detail, double writeGapSeconds, do
 
     /** The totals of a run: gaps as maxima, everything else summed. */
     static String totalRow(List<RoundReport> rounds) {
-        Map<String, Long> documented = new java.util.TreeMap<>();
-        Map<String, Long> undocumented = new java.util.TreeMap<>();
+        Map<String, Long> documented = new TreeMap<>();
+        Map<String, Long> undocumented = new TreeMap<>();
         rounds.forEach(r -> {
             r.documented().forEach((k, v) -> documented.merge(k, v, Long::sum));
             r.undocumented().forEach((k, v) -> undocumented.merge(k, v, Long::sum));
