@@ -245,6 +245,9 @@ public final class LocalCluster implements AutoCloseable {
         settings.put("hot_standby_feedback", "on");
         settings.put("wal_receiver_status_interval", "1s");
         settings.put("wal_retrieve_retry_interval", "200ms");
+        // A rewound or restarted standby replays from the last checkpoint before its fork: the
+        // default 5 min between checkpoints let that reach minutes of WAL under a busy load.
+        settings.put("checkpoint_timeout", "30s");
         settings.put("lc_messages", "'C'");
         settings.put("log_line_prefix", "'%m [%p] '");
         settings.put("logging_collector", "off");

@@ -249,23 +249,33 @@ final class Chaos {
         }
     }
 
-    /** Waits until every node runs, the primary has a synchronous standby, and every standby replayed all. */
+    /**
+     * Waits until every node runs, the primary has a synchronous standby, and every standby
+     * replayed all. The testkit's read-outs connect with a short timeout; on a starved machine
+     * one may fail, and is tried again until the deadline.
+     */
     private void awaitWhole() throws InterruptedException {
         long deadline = System.nanoTime() + WHOLE_TIMEOUT.toNanos();
         while (true) {
-            Node sync = cluster.synchronousStandby().orElse(null);
-            boolean whole = sync != null && cluster.nodes().stream().allMatch(cluster::isRunning)
-                    && cluster.syncState(sync).filter("sync"::equals).isPresent()
-                    && cluster.standbys().stream().allMatch(s -> cluster.syncState(s).isPresent());
-            if (whole) {
-                break;
+            try {
+                Node sync = cluster.synchronousStandby().orElse(null);
+                boolean whole = sync != null && cluster.nodes().stream().allMatch(cluster::isRunning)
+                        && cluster.syncState(sync).filter("sync"::equals).isPresent()
+                        && cluster.standbys().stream().allMatch(s -> cluster.syncState(s).isPresent());
+                if (whole) {
+                    cluster.awaitReplication(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    return;
+                }
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(cluster + " is not whole again within " + WHOLE_TIMEOUT);
             }
             Thread.sleep(20);
         }
-        cluster.awaitReplication(WHOLE_TIMEOUT);
     }
 
     private static void managerDelay(Random random, List<String> actions) throws InterruptedException {
