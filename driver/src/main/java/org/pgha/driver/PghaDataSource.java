@@ -10,10 +10,10 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
-import org.pgha.driver.internal.ClusterAccess;
-import org.pgha.driver.internal.LogicalConnection;
-import org.pgha.driver.internal.PghaConfig;
-import org.pgha.driver.internal.PgjdbcConnections;
+import org.pgha.driver.config.PghaConfig;
+import org.pgha.driver.jdbc.ClusterAccess;
+import org.pgha.driver.jdbc.LogicalConnection;
+import org.pgha.driver.topology.PgjdbcConnections;
 
 /**
  * A non-pooled {@link DataSource} for a pgha cluster. It owns its topology monitor, started by
@@ -47,7 +47,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     /** Monitors for {@link #getConnection(String, String)} when no user probes for all; guarded by this. */
     private final java.util.Map<String, ClusterAccess> byCredentials = new java.util.HashMap<>();
     /** Every monitor this DataSource started, closed by {@link #close()} or, if it is never called, by the cleaner. */
-    private final java.util.Set<org.pgha.driver.internal.ClusterMonitor> monitors =
+    private final java.util.Set<org.pgha.driver.topology.ClusterMonitor> monitors =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The {@code jdbc:pgha://...} URL. */
@@ -198,7 +198,7 @@ public final class PghaDataSource implements DataSource, Closeable {
         listeners.add(listener);
         // After the add: a start that published its access before this read sees the listener
         // in its own pass over the list (and addListener adds a listener once).
-        for (org.pgha.driver.internal.ClusterMonitor monitor : monitors) {
+        for (org.pgha.driver.topology.ClusterMonitor monitor : monitors) {
             monitor.addListener(listener);
         }
     }
@@ -318,10 +318,10 @@ public final class PghaDataSource implements DataSource, Closeable {
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     /** Stops a DataSource's monitors; holds no reference to the DataSource, so that it can be collected. */
-    private record CloseMonitors(java.util.Set<org.pgha.driver.internal.ClusterMonitor> monitors) implements Runnable {
+    private record CloseMonitors(java.util.Set<org.pgha.driver.topology.ClusterMonitor> monitors) implements Runnable {
         @Override
         public void run() {
-            for (org.pgha.driver.internal.ClusterMonitor monitor : monitors) {
+            for (org.pgha.driver.topology.ClusterMonitor monitor : monitors) {
                 monitor.close();
             }
         }

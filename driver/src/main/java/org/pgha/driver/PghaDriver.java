@@ -8,11 +8,11 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
 import java.util.logging.Logger;
-import org.pgha.driver.internal.ClusterAccess;
-import org.pgha.driver.internal.LogicalConnection;
-import org.pgha.driver.internal.MonitorRegistry;
-import org.pgha.driver.internal.PghaConfig;
-import org.pgha.driver.internal.PgjdbcConnections;
+import org.pgha.driver.config.PghaConfig;
+import org.pgha.driver.jdbc.ClusterAccess;
+import org.pgha.driver.jdbc.LogicalConnection;
+import org.pgha.driver.jdbc.MonitorRegistry;
+import org.pgha.driver.topology.PgjdbcConnections;
 
 /**
  * The JDBC driver for {@code jdbc:pgha://host1[:port],host2[:port],.../database?param=value}.

@@ -12,9 +12,6 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.pgha.driver.internal.LoadBalance;
-import org.pgha.driver.internal.ReadFallback;
-import org.pgha.driver.internal.SessionReset;
 
 /**
  * Every property pgha itself understands, the single source of truth for its name, type,

@@ -19,11 +19,11 @@ import org.pgha.driver.ClusterStatus;
 import org.pgha.driver.PghaExceptionOverride;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.PghaSqlState;
-import org.pgha.driver.internal.ClusterAccess;
-import org.pgha.driver.internal.ClusterMonitor;
-import org.pgha.driver.internal.HostSpec;
-import org.pgha.driver.internal.LogicalConnection;
-import org.pgha.driver.internal.PghaConfig;
+import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.config.PghaConfig;
+import org.pgha.driver.jdbc.ClusterAccess;
+import org.pgha.driver.jdbc.LogicalConnection;
+import org.pgha.driver.topology.ClusterMonitor;
 
 /**
  * A pooled {@link DataSource} for a pgha cluster: one HikariCP pool per node behind pgha's

@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.ClusterEventListener;
-import org.pgha.driver.internal.ClusterMonitor;
-import org.pgha.driver.internal.HostSpec;
-import org.pgha.driver.internal.NodeRole;
-import org.pgha.driver.internal.NodeState;
+import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.topology.ClusterMonitor;
+import org.pgha.driver.topology.NodeRole;
+import org.pgha.driver.topology.NodeState;
 
 /**
  * HikariCP's meters for each node's pool, under HikariCP's own names

@@ -14,7 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.pgha.driver.ClusterEvent;
-import org.pgha.driver.internal.HostSpec;
+import org.pgha.driver.config.HostSpec;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.LocalClusterTest;
 import org.pgha.testkit.Node;

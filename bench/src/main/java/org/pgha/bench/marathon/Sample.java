@@ -29,8 +29,8 @@ import org.pgha.testkit.Node;
 record Sample(long heapBytes, int threads, long journalEntries, long logicalConnections,
         Map<String, Integer> serverConnections) {
 
-    static final String JOURNAL_ENTRY = "org.pgha.driver.internal.Journal$Entry";
-    static final String LOGICAL_CONNECTION = "org.pgha.driver.internal.LogicalConnection";
+    static final String JOURNAL_ENTRY = "org.pgha.driver.jdbc.Journal$Entry";
+    static final String LOGICAL_CONNECTION = "org.pgha.driver.jdbc.LogicalConnection";
 
     static Sample take(LocalCluster cluster) throws Exception {
         Map<String, Long> instances = histogram(List.of(JOURNAL_ENTRY, LOGICAL_CONNECTION));
@@ -77,7 +77,7 @@ record Sample(long heapBytes, int threads, long journalEntries, long logicalConn
         Map<String, Long> counts = new LinkedHashMap<>();
         classes.forEach(c -> counts.put(c, 0L));
         for (String line : text.split("\n")) {
-            // "   12:          345          6789  org.pgha.driver.internal.Journal$Entry (module)"
+            // "   12:          345          6789  org.pgha.driver.jdbc.Journal$Entry (module)"
             String[] parts = line.trim().split("\\s+");
             if (parts.length >= 4 && counts.containsKey(parts[3])) {
                 counts.put(parts[3], Long.parseLong(parts[1]));

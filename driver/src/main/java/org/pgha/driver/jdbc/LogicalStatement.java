@@ -1,0 +1,668 @@
+package org.pgha.driver.jdbc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.pgha.driver.failover.ResultDigest;
+
+/**
+ * A statement of a {@link LogicalConnection}. Its physical statement lives on the physical
+ * connection the logical one was bound to when it last ran; when the logical connection has
+ * moved since (another node, between transactions), the physical statement is re-created there
+ * with the settings recorded here, before it runs.
+ */
+class LogicalStatement implements Statement {
+
+    /** Creates the physical statement on a physical connection. */
+    @FunctionalInterface
+    interface Factory<S extends Statement> {
+        S create(Connection physical) throws SQLException;
+    }
+
+    final LogicalConnection connection;
+    private final Factory<? extends Statement> factory;
+    private Statement physical;
+    private Connection owner;
+    private boolean closed;
+
+    // Settings made through this object, re-applied to a re-created physical statement.
+    private int maxFieldSize = -1;
+    private long maxRows = -1;
+    private int queryTimeout = -1;
+    private int fetchDirection = -1;
+    private int fetchSize = -1;
+    private Boolean escapeProcessing;
+    private Boolean poolable;
+    private String cursorName;
+    private boolean closeOnCompletion;
+    private List<String> batch;
+
+    /** Why the parameters could not be set again after a replay: the next execution fails with it. */
+    private SQLException unrestorable;
+    /** The journal entry of the last execution, if the transaction records one. */
+    private Journal.Entry lastEntry;
+    /** The result set and generated keys of the last execution, once handed out. */
+    private LogicalResultSet currentResult;
+    private LogicalResultSet currentKeys;
+
+    LogicalStatement(LogicalConnection connection, Factory<? extends Statement> factory) throws SQLException {
+        this.connection = connection;
+        this.factory = factory;
+        for (int attempt = 1; ; attempt++) {
+            Connection c = connection.physicalFor(false);
+            try {
+                this.physical = factory.create(c);
+                this.owner = c;
+                return;
+            } catch (SQLException e) {
+                // A node lost with nothing at stake costs nothing: create it on the next physical connection.
+                if (attempt >= LogicalConnection.MAX_ATTEMPTS || !connection.recoverFromLostCall(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Statement create(Connection c) throws SQLException {
+        try {
+            return factory.create(c);
+        } catch (SQLException e) {
+            throw connection.failed(e);
+        }
+    }
+
+    /** The physical statement to run on, re-created first if the connection moved. */
+    final Statement target() throws SQLException {
+        checkOpen();
+        if (unrestorable != null) {
+            SQLException e = unrestorable;
+            unrestorable = null;
+            throw e;
+        }
+        Connection c = connection.physicalFor(true);
+        if (c != owner) {
+            Statement old = physical;
+            Statement fresh = create(c);
+            applySettings(fresh);
+            reapply(fresh);
+            physical = fresh;
+            owner = c;
+            closeQuietly(old);
+        }
+        return physical;
+    }
+
+    /** The physical statement for everything but running it. */
+    final Statement current() throws SQLException {
+        checkOpen();
+        return physical;
+    }
+
+    private void applySettings(Statement s) throws SQLException {
+        if (maxFieldSize >= 0) {
+            s.setMaxFieldSize(maxFieldSize);
+        }
+        if (maxRows >= 0) {
+            s.setLargeMaxRows(maxRows);
+        }
+        if (queryTimeout >= 0) {
+            s.setQueryTimeout(queryTimeout);
+        }
+        if (fetchDirection >= 0) {
+            s.setFetchDirection(fetchDirection);
+        }
+        if (fetchSize >= 0) {
+            s.setFetchSize(fetchSize);
+        }
+        if (escapeProcessing != null) {
+            s.setEscapeProcessing(escapeProcessing);
+        }
+        if (poolable != null) {
+            s.setPoolable(poolable);
+        }
+        if (cursorName != null) {
+            s.setCursorName(cursorName);
+        }
+        if (closeOnCompletion) {
+            s.closeOnCompletion();
+        }
+    }
+
+    /** Re-applies the parameters and pending batch recorded here to a re-created statement. */
+    void reapply(Statement fresh) throws SQLException {
+        if (batch != null) {
+            for (String sql : batch) {
+                fresh.addBatch(sql);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ transaction replay
+
+    /** A {@link #snapshot()} of parameters that cannot be set again. */
+    static final Object NOT_REPEATABLE = new Object();
+
+    /**
+     * The parameters and pending batch as they are now, for the journal to run this execution
+     * again: null when there are none, {@link #NOT_REPEATABLE} when they cannot be set again.
+     */
+    Object snapshot() {
+        return batch == null ? null : List.copyOf(batch);
+    }
+
+    /** How many executions a snapshot stands for: a batch counts each of its entries. */
+    static int weight(Object snapshot) {
+        if (snapshot instanceof List<?> entries) {
+            return Math.max(1, entries.size());
+        }
+        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
+            return prepared.weight();
+        }
+        return 1;
+    }
+
+    /** Roughly what a snapshot holds on the heap, for the journal's byte budget. */
+    static long bytes(Object snapshot) {
+        if (snapshot instanceof List<?> entries) {
+            long total = 16;
+            for (Object sql : entries) {
+                total += 40L + 2L * ((String) sql).length();
+            }
+            return total;
+        }
+        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
+            return prepared.bytes();
+        }
+        return 16;
+    }
+
+    /** Sets a snapshot's parameters and batch on the physical statement. */
+    void applySnapshot(Statement s, Object snapshot) throws SQLException {
+        s.clearBatch();
+        if (snapshot instanceof List<?> entries) {
+            for (Object sql : entries) {
+                s.addBatch((String) sql);
+            }
+        }
+    }
+
+    /**
+     * The physical statement on the replaying connection, with the parameters an execution
+     * had: the journal runs the execution on it.
+     */
+    final Statement replayOn(Connection c, Object snapshot) throws SQLException {
+        if (closed) {
+            // Closed since it ran (as most are): a physical statement for this execution alone.
+            Statement once = create(c);
+            applySettings(once);
+            applySnapshot(once, snapshot);
+            return once;
+        }
+        if (c != owner) {
+            Statement old = physical;
+            Statement fresh = create(c);
+            applySettings(fresh);
+            physical = fresh;
+            owner = c;
+            closeQuietly(old);
+        }
+        applySnapshot(physical, snapshot);
+        return physical;
+    }
+
+    /** After the journal ran an execution on {@code s}: a statement of a closed one is closed. */
+    final void replayed(Statement s) throws SQLException {
+        if (closed) {
+            s.close();
+        }
+    }
+
+    /** Whether the application closed this statement. */
+    final boolean closedByApplication() {
+        return closed;
+    }
+
+    /**
+     * After a replay: the parameters and batch the application has set since, back in place.
+     * Those that cannot be set again (a stream) fail the next execution, as after a move.
+     */
+    void restoreParameters() throws SQLException {
+        physical.clearBatch();
+        try {
+            reapply(physical);
+        } catch (SQLException e) {
+            if (!"0A000".equals(e.getSQLState())) {
+                throw e;
+            }
+            unrestorable = e;
+        }
+    }
+
+    /** A result as the application gets it when no journal records the execution. */
+    @SuppressWarnings("unchecked")
+    final <R> R unrecorded(R result) {
+        executedAs(null);
+        return result instanceof ResultSet rs ? (R) new LogicalResultSet(this, rs, null) : result;
+    }
+
+    /** Called by the journal with the entry of an execution, or null when it records none. */
+    final void executedAs(Journal.Entry entry) {
+        lastEntry = entry;
+        currentResult = entry == null ? null : entry.results;
+        currentKeys = null;
+    }
+
+    final SQLException failed(SQLException e) {
+        return connection.failed(e);
+    }
+
+    private static void closeQuietly(Statement s) {
+        try {
+            s.close();
+        } catch (SQLException ignored) {
+            // the old physical connection may be gone already
+        }
+    }
+
+    final void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("This statement has been closed.", "55000");
+        }
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    /** One execution method of a physical statement. */
+    @FunctionalInterface
+    interface Execution<R> {
+        R run(Statement physical) throws SQLException;
+    }
+
+    /**
+     * Every execution goes through here: the physical statement on the node the connection is
+     * routed to, then the connection is told the statement was acknowledged, or its failure is
+     * looked at.
+     */
+    final <R> R execute(Execution<R> execution) throws SQLException {
+        if (connection.exactlyOnce()) {
+            return connection.exactlyOnce(() -> executeOnce(execution));
+        }
+        return executeOnce(execution);
+    }
+
+    private <R> R executeOnce(Execution<R> execution) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            Statement s = target();
+            try {
+                R result = execution.run(s);
+                connection.executed();
+                return connection.record(this, execution, result, s);
+            } catch (SQLException e) {
+                SQLException outcome = connection.afterFailure(e, attempt);
+                if (outcome != null) {
+                    throw outcome;
+                }
+                // The connection dropped its physical connection: the next attempt routes afresh
+                // and re-creates this statement there.
+            }
+        }
+    }
+
+    /** The same, for SQL text that may change session state. */
+    final <R> R execute(String sql, Execution<R> execution) throws SQLException {
+        R result = execute(execution);
+        connection.observed(sql);
+        return result;
+    }
+
+    @Override
+    public ResultSet executeQuery(String sql) throws SQLException {
+        return execute(sql, s -> s.executeQuery(sql));
+    }
+
+    @Override
+    public int executeUpdate(String sql) throws SQLException {
+        return execute(sql, s -> s.executeUpdate(sql));
+    }
+
+    @Override
+    public int executeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
+        return execute(sql, s -> s.executeUpdate(sql, autoGeneratedKeys));
+    }
+
+    @Override
+    public int executeUpdate(String sql, int[] columnIndexes) throws SQLException {
+        return execute(sql, s -> s.executeUpdate(sql, columnIndexes));
+    }
+
+    @Override
+    public int executeUpdate(String sql, String[] columnNames) throws SQLException {
+        return execute(sql, s -> s.executeUpdate(sql, columnNames));
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql) throws SQLException {
+        return execute(sql, s -> s.executeLargeUpdate(sql));
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
+        return execute(sql, s -> s.executeLargeUpdate(sql, autoGeneratedKeys));
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, int[] columnIndexes) throws SQLException {
+        return execute(sql, s -> s.executeLargeUpdate(sql, columnIndexes));
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, String[] columnNames) throws SQLException {
+        return execute(sql, s -> s.executeLargeUpdate(sql, columnNames));
+    }
+
+    @Override
+    public boolean execute(String sql) throws SQLException {
+        return execute(sql, s -> s.execute(sql));
+    }
+
+    @Override
+    public boolean execute(String sql, int autoGeneratedKeys) throws SQLException {
+        return execute(sql, s -> s.execute(sql, autoGeneratedKeys));
+    }
+
+    @Override
+    public boolean execute(String sql, int[] columnIndexes) throws SQLException {
+        return execute(sql, s -> s.execute(sql, columnIndexes));
+    }
+
+    @Override
+    public boolean execute(String sql, String[] columnNames) throws SQLException {
+        return execute(sql, s -> s.execute(sql, columnNames));
+    }
+
+    @Override
+    public int[] executeBatch() throws SQLException {
+        try {
+            return execute(Statement::executeBatch);
+        } finally {
+            batchExecuted();
+        }
+    }
+
+    @Override
+    public long[] executeLargeBatch() throws SQLException {
+        try {
+            return execute(Statement::executeLargeBatch);
+        } finally {
+            batchExecuted();
+        }
+    }
+
+    /** A batch is cleared once executed, whatever the outcome (as JDBC drivers do). */
+    void batchExecuted() {
+        batch = null;
+    }
+
+    @Override
+    public void addBatch(String sql) throws SQLException {
+        current().addBatch(sql);
+        if (batch == null) {
+            batch = new ArrayList<>();
+        }
+        batch.add(sql);
+    }
+
+    @Override
+    public void clearBatch() throws SQLException {
+        current().clearBatch();
+        batch = null;
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    @Override
+    public int getMaxFieldSize() throws SQLException {
+        return current().getMaxFieldSize();
+    }
+
+    @Override
+    public void setMaxFieldSize(int max) throws SQLException {
+        current().setMaxFieldSize(max);
+        maxFieldSize = max;
+    }
+
+    @Override
+    public int getMaxRows() throws SQLException {
+        return current().getMaxRows();
+    }
+
+    @Override
+    public void setMaxRows(int max) throws SQLException {
+        current().setMaxRows(max);
+        maxRows = max;
+    }
+
+    @Override
+    public long getLargeMaxRows() throws SQLException {
+        return current().getLargeMaxRows();
+    }
+
+    @Override
+    public void setLargeMaxRows(long max) throws SQLException {
+        current().setLargeMaxRows(max);
+        maxRows = max;
+    }
+
+    @Override
+    public void setEscapeProcessing(boolean enable) throws SQLException {
+        current().setEscapeProcessing(enable);
+        escapeProcessing = enable;
+    }
+
+    @Override
+    public int getQueryTimeout() throws SQLException {
+        return current().getQueryTimeout();
+    }
+
+    @Override
+    public void setQueryTimeout(int seconds) throws SQLException {
+        current().setQueryTimeout(seconds);
+        queryTimeout = seconds;
+    }
+
+    @Override
+    public void setCursorName(String name) throws SQLException {
+        current().setCursorName(name);
+        cursorName = name;
+    }
+
+    @Override
+    public void setFetchDirection(int direction) throws SQLException {
+        current().setFetchDirection(direction);
+        fetchDirection = direction;
+    }
+
+    @Override
+    public int getFetchDirection() throws SQLException {
+        return current().getFetchDirection();
+    }
+
+    @Override
+    public void setFetchSize(int rows) throws SQLException {
+        current().setFetchSize(rows);
+        fetchSize = rows;
+    }
+
+    @Override
+    public int getFetchSize() throws SQLException {
+        return current().getFetchSize();
+    }
+
+    @Override
+    public void setPoolable(boolean poolable) throws SQLException {
+        current().setPoolable(poolable);
+        this.poolable = poolable;
+    }
+
+    @Override
+    public boolean isPoolable() throws SQLException {
+        return current().isPoolable();
+    }
+
+    @Override
+    public void closeOnCompletion() throws SQLException {
+        current().closeOnCompletion();
+        closeOnCompletion = true;
+    }
+
+    @Override
+    public boolean isCloseOnCompletion() throws SQLException {
+        return current().isCloseOnCompletion();
+    }
+
+    // ------------------------------------------------------------------ results and the rest
+
+    @Override
+    public void cancel() throws SQLException {
+        current().cancel();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        return current().getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        current().clearWarnings();
+    }
+
+    @Override
+    public ResultSet getResultSet() throws SQLException {
+        ResultSet rs = current().getResultSet();
+        if (rs == null) {
+            return null;
+        }
+        if (currentResult == null) {
+            Journal.Entry entry = lastEntry;
+            currentResult = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
+            if (entry != null) {
+                entry.results = currentResult;
+            }
+        }
+        return currentResult;
+    }
+
+    @Override
+    public int getUpdateCount() throws SQLException {
+        return current().getUpdateCount();
+    }
+
+    @Override
+    public long getLargeUpdateCount() throws SQLException {
+        return current().getLargeUpdateCount();
+    }
+
+    @Override
+    public boolean getMoreResults() throws SQLException {
+        return getMoreResults(Statement.CLOSE_CURRENT_RESULT);
+    }
+
+    @Override
+    public boolean getMoreResults(int current) throws SQLException {
+        if (lastEntry != null) {
+            connection.notReplayable("the application called Statement.getMoreResults");
+        }
+        lastEntry = null;
+        currentResult = null;
+        return current().getMoreResults(current);
+    }
+
+    @Override
+    public ResultSet getGeneratedKeys() throws SQLException {
+        ResultSet rs = current().getGeneratedKeys();
+        if (rs == null) {
+            return null;
+        }
+        if (currentKeys == null) {
+            Journal.Entry entry = lastEntry;
+            currentKeys = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
+            if (entry != null) {
+                entry.keys = currentKeys;
+            }
+        }
+        return currentKeys;
+    }
+
+    @Override
+    public int getResultSetConcurrency() throws SQLException {
+        return current().getResultSetConcurrency();
+    }
+
+    @Override
+    public int getResultSetType() throws SQLException {
+        return current().getResultSetType();
+    }
+
+    @Override
+    public int getResultSetHoldability() throws SQLException {
+        return current().getResultSetHoldability();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        checkOpen();
+        return connection;
+    }
+
+    @Override
+    public String enquoteLiteral(String val) throws SQLException {
+        return current().enquoteLiteral(val);
+    }
+
+    @Override
+    public String enquoteIdentifier(String identifier, boolean alwaysQuote) throws SQLException {
+        return current().enquoteIdentifier(identifier, alwaysQuote);
+    }
+
+    @Override
+    public boolean isSimpleIdentifier(String identifier) throws SQLException {
+        return current().isSimpleIdentifier(identifier);
+    }
+
+    @Override
+    public String enquoteNCharLiteral(String val) throws SQLException {
+        return current().enquoteNCharLiteral(val);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(physical);
+    }
+
+    @Override
+    public boolean isClosed() throws SQLException {
+        return closed || connection.isClosed();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return current().unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || current().isWrapperFor(iface);
+    }
+}
