@@ -52,6 +52,23 @@ public final class FailureClassifier {
         return verdict;
     }
 
+    /**
+     * Whether a call failed because its node or connection was lost. Some calls wrap the reason
+     * without a SQLState of their own ({@code setClientInfo} throws a
+     * {@link java.sql.SQLClientInfoException} around pgjdbc's "connection closed").
+     */
+    public boolean nodeLost(SQLException failure) {
+        SQLException reason = failure.getSQLState() == null && failure.getCause() instanceof SQLException cause
+                ? cause : failure;
+        return classify(reason, false) == FailureVerdict.NODE_LOST;
+    }
+
+    /** Whether a statement on the primary failed because the node was lost or no longer takes writes. */
+    public boolean lostPrimary(SQLException failure) {
+        FailureVerdict verdict = classify(failure, true);
+        return verdict == FailureVerdict.NODE_LOST || verdict == FailureVerdict.NOT_WRITABLE;
+    }
+
     static FailureVerdict verdict(SQLException failure, boolean believedPrimary) {
         String state = failure.getSQLState();
         if (state == null) {

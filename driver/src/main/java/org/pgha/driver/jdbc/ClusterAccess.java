@@ -76,7 +76,7 @@ public final class ClusterAccess {
         listeners.forEach(monitor::addListener);
         NodeConnections nodes = connections.apply(monitor);
         monitor.start();
-        monitor.awaitFirstRound(MonitorRegistry.firstRoundTimeout(config));
+        monitor.awaitFirstRound();
         return new ClusterAccess(monitor, nodes, config, metrics,
                 override == null ? FailureClassifier.DEFAULT : new FailureClassifier(override));
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Calendar;
 import java.util.List;
+import org.pgha.driver.failover.Parameters;
 
 /**
  * A prepared statement of a {@link LogicalConnection}. Every parameter is set on the physical
@@ -117,13 +118,15 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     }
 
     /** Parameters and batch entries as they were at an execution, for the journal. */
-    record Snapshot(Param[] params, List<Param[]> batch) {
-        int weight() {
+    record Snapshot(Param[] params, List<Param[]> batch) implements Parameters {
+        @Override
+        public int weight() {
             return batch == null ? 1 : Math.max(1, batch.size());
         }
 
         /** Roughly what the snapshot holds on the heap. */
-        long bytes() {
+        @Override
+        public long bytes() {
             long total = bytesOf(params);
             if (batch != null) {
                 for (Param[] entry : batch) {
@@ -145,22 +148,22 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     }
 
     @Override
-    Object snapshot() {
+    public Parameters parameters() {
         if (oneShot(params)) {
-            return NOT_REPEATABLE;
+            return Parameters.NOT_REPEATABLE;
         }
         if (batch != null && batch.contains(null)) {
-            return NOT_REPEATABLE;
+            return Parameters.NOT_REPEATABLE;
         }
         return new Snapshot(params.clone(), batch == null ? null : new ArrayList<>(batch));
     }
 
     @Override
-    void applySnapshot(Statement s, Object snapshot) throws SQLException {
+    void applyParameters(Statement s, Parameters parameters) throws SQLException {
         PreparedStatement ps = (PreparedStatement) s;
         ps.clearParameters();
         ps.clearBatch();
-        Snapshot taken = (Snapshot) snapshot;
+        Snapshot taken = (Snapshot) parameters;
         if (taken.batch() != null) {
             for (Param[] entry : taken.batch()) {
                 apply(ps, entry);
@@ -171,7 +174,7 @@ final class LogicalPreparedStatement extends LogicalStatement implements Prepare
     }
 
     @Override
-    void restoreParameters() throws SQLException {
+    public void restoreParameters() throws SQLException {
         ps().clearParameters();
         super.restoreParameters();
     }

@@ -22,6 +22,7 @@ import java.sql.Time;
 import java.sql.Timestamp;
 import java.util.Calendar;
 import java.util.Map;
+import org.pgha.driver.failover.RecordedResult;
 import org.pgha.driver.failover.ResultDigest;
 
 /**
@@ -33,7 +34,7 @@ import org.pgha.driver.failover.ResultDigest;
  * <p>Moving other than forward ({@code previous}, {@code absolute}, ...) and changing rows
  * through the result set cannot be verified: they make the transaction not replayable.
  */
-final class LogicalResultSet implements ResultSet {
+final class LogicalResultSet implements ResultSet, RecordedResult {
 
     private final LogicalStatement statement;
     private final ResultDigest digest;
@@ -50,12 +51,14 @@ final class LogicalResultSet implements ResultSet {
     }
 
     /** What the application read, or null. */
-    ResultDigest digest() {
+    @Override
+    public ResultDigest digest() {
         return digest;
     }
 
     /** Continues on a replayed result, positioned where this one is (see {@link ResultDigest#compare}). */
-    void continueOn(ResultSet replayed) throws SQLException {
+    @Override
+    public void continueOn(ResultSet replayed) throws SQLException {
         if (closed) {
             replayed.close();
             return;
@@ -65,7 +68,7 @@ final class LogicalResultSet implements ResultSet {
 
     private void unverifiable(String method) {
         if (digest != null) {
-            statement.connection.notReplayable("the application called ResultSet." + method);
+            statement.connection.path.notReplayable("the application called ResultSet." + method);
         }
     }
 

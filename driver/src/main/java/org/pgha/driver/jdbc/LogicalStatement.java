@@ -7,6 +7,10 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.pgha.driver.failover.Execution;
+import org.pgha.driver.failover.Journal;
+import org.pgha.driver.failover.Parameters;
+import org.pgha.driver.failover.Replayable;
 import org.pgha.driver.failover.ResultDigest;
 
 /**
@@ -15,7 +19,7 @@ import org.pgha.driver.failover.ResultDigest;
  * moved since (another node, between transactions), the physical statement is re-created there
  * with the settings recorded here, before it runs.
  */
-class LogicalStatement implements Statement {
+class LogicalStatement implements Statement, Replayable {
 
     /** Creates the physical statement on a physical connection. */
     @FunctionalInterface
@@ -60,7 +64,7 @@ class LogicalStatement implements Statement {
                 return;
             } catch (SQLException e) {
                 // A node lost with nothing at stake costs nothing: create it on the next physical connection.
-                if (attempt >= LogicalConnection.MAX_ATTEMPTS || !connection.recoverFromLostCall(e)) {
+                if (attempt >= LogicalConnection.MAX_ATTEMPTS || !connection.path.recoverFromLostCall(e)) {
                     throw e;
                 }
             }
@@ -143,49 +147,35 @@ class LogicalStatement implements Statement {
 
     // ------------------------------------------------------------------ transaction replay
 
-    /** A {@link #snapshot()} of parameters that cannot be set again. */
-    static final Object NOT_REPEATABLE = new Object();
-
-    /**
-     * The parameters and pending batch as they are now, for the journal to run this execution
-     * again: null when there are none, {@link #NOT_REPEATABLE} when they cannot be set again.
-     */
-    Object snapshot() {
-        return batch == null ? null : List.copyOf(batch);
-    }
-
-    /** How many executions a snapshot stands for: a batch counts each of its entries. */
-    static int weight(Object snapshot) {
-        if (snapshot instanceof List<?> entries) {
-            return Math.max(1, entries.size());
+    /** A pending batch of SQL texts, as it was at an execution. */
+    private record SqlBatch(List<String> sql) implements Parameters {
+        @Override
+        public int weight() {
+            return Math.max(1, sql.size());
         }
-        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
-            return prepared.weight();
-        }
-        return 1;
-    }
 
-    /** Roughly what a snapshot holds on the heap, for the journal's byte budget. */
-    static long bytes(Object snapshot) {
-        if (snapshot instanceof List<?> entries) {
+        @Override
+        public long bytes() {
             long total = 16;
-            for (Object sql : entries) {
-                total += 40L + 2L * ((String) sql).length();
+            for (String text : sql) {
+                total += 40L + 2L * text.length();
             }
             return total;
         }
-        if (snapshot instanceof LogicalPreparedStatement.Snapshot prepared) {
-            return prepared.bytes();
-        }
-        return 16;
     }
 
-    /** Sets a snapshot's parameters and batch on the physical statement. */
-    void applySnapshot(Statement s, Object snapshot) throws SQLException {
+    /** The pending batch as it is now, for the journal to run this execution again. */
+    @Override
+    public Parameters parameters() {
+        return batch == null ? Parameters.NONE : new SqlBatch(List.copyOf(batch));
+    }
+
+    /** Sets recorded parameters and batch on the physical statement. */
+    void applyParameters(Statement s, Parameters parameters) throws SQLException {
         s.clearBatch();
-        if (snapshot instanceof List<?> entries) {
-            for (Object sql : entries) {
-                s.addBatch((String) sql);
+        if (parameters instanceof SqlBatch recorded) {
+            for (String sql : recorded.sql()) {
+                s.addBatch(sql);
             }
         }
     }
@@ -194,12 +184,13 @@ class LogicalStatement implements Statement {
      * The physical statement on the replaying connection, with the parameters an execution
      * had: the journal runs the execution on it.
      */
-    final Statement replayOn(Connection c, Object snapshot) throws SQLException {
+    @Override
+    public final Statement replayOn(Connection c, Parameters parameters) throws SQLException {
         if (closed) {
             // Closed since it ran (as most are): a physical statement for this execution alone.
             Statement once = create(c);
             applySettings(once);
-            applySnapshot(once, snapshot);
+            applyParameters(once, parameters);
             return once;
         }
         if (c != owner) {
@@ -210,19 +201,21 @@ class LogicalStatement implements Statement {
             owner = c;
             closeQuietly(old);
         }
-        applySnapshot(physical, snapshot);
+        applyParameters(physical, parameters);
         return physical;
     }
 
     /** After the journal ran an execution on {@code s}: a statement of a closed one is closed. */
-    final void replayed(Statement s) throws SQLException {
+    @Override
+    public final void replayed(Statement s) throws SQLException {
         if (closed) {
             s.close();
         }
     }
 
     /** Whether the application closed this statement. */
-    final boolean closedByApplication() {
+    @Override
+    public final boolean closedByApplication() {
         return closed;
     }
 
@@ -230,7 +223,8 @@ class LogicalStatement implements Statement {
      * After a replay: the parameters and batch the application has set since, back in place.
      * Those that cannot be set again (a stream) fail the next execution, as after a move.
      */
-    void restoreParameters() throws SQLException {
+    @Override
+    public void restoreParameters() throws SQLException {
         physical.clearBatch();
         try {
             reapply(physical);
@@ -242,18 +236,24 @@ class LogicalStatement implements Statement {
         }
     }
 
-    /** A result as the application gets it when no journal records the execution. */
+    /**
+     * A result as the application gets it: a result set records what is read when the journal
+     * recorded the execution ({@code entry} not null).
+     */
     @SuppressWarnings("unchecked")
-    final <R> R unrecorded(R result) {
-        executedAs(null);
-        return result instanceof ResultSet rs ? (R) new LogicalResultSet(this, rs, null) : result;
-    }
-
-    /** Called by the journal with the entry of an execution, or null when it records none. */
-    final void executedAs(Journal.Entry entry) {
+    private <R> R handedOut(Journal.Entry entry, R result) {
         lastEntry = entry;
-        currentResult = entry == null ? null : entry.results;
+        currentResult = null;
         currentKeys = null;
+        if (result instanceof ResultSet rs) {
+            LogicalResultSet results = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
+            if (entry != null) {
+                entry.results(results);
+            }
+            currentResult = results;
+            return (R) results;
+        }
+        return result;
     }
 
     final SQLException failed(SQLException e) {
@@ -276,20 +276,14 @@ class LogicalStatement implements Statement {
 
     // ------------------------------------------------------------------ execution
 
-    /** One execution method of a physical statement. */
-    @FunctionalInterface
-    interface Execution<R> {
-        R run(Statement physical) throws SQLException;
-    }
-
     /**
      * Every execution goes through here: the physical statement on the node the connection is
      * routed to, then the connection is told the statement was acknowledged, or its failure is
      * looked at.
      */
     final <R> R execute(Execution<R> execution) throws SQLException {
-        if (connection.exactlyOnce()) {
-            return connection.exactlyOnce(() -> executeOnce(execution));
+        if (connection.path.exactlyOnce()) {
+            return connection.path.exactlyOnce(() -> executeOnce(execution));
         }
         return executeOnce(execution);
     }
@@ -299,10 +293,10 @@ class LogicalStatement implements Statement {
             Statement s = target();
             try {
                 R result = execution.run(s);
-                connection.executed();
-                return connection.record(this, execution, result, s);
+                connection.path.executed();
+                return handedOut(connection.path.record(this, execution, result, s), result);
             } catch (SQLException e) {
-                SQLException outcome = connection.afterFailure(e, attempt);
+                SQLException outcome = connection.path.afterFailure(e, attempt);
                 if (outcome != null) {
                     throw outcome;
                 }
@@ -551,7 +545,7 @@ class LogicalStatement implements Statement {
             Journal.Entry entry = lastEntry;
             currentResult = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
             if (entry != null) {
-                entry.results = currentResult;
+                entry.results(currentResult);
             }
         }
         return currentResult;
@@ -575,7 +569,7 @@ class LogicalStatement implements Statement {
     @Override
     public boolean getMoreResults(int current) throws SQLException {
         if (lastEntry != null) {
-            connection.notReplayable("the application called Statement.getMoreResults");
+            connection.path.notReplayable("the application called Statement.getMoreResults");
         }
         lastEntry = null;
         currentResult = null;
@@ -592,7 +586,7 @@ class LogicalStatement implements Statement {
             Journal.Entry entry = lastEntry;
             currentKeys = new LogicalResultSet(this, rs, entry == null ? null : new ResultDigest());
             if (entry != null) {
-                entry.keys = currentKeys;
+                entry.keys(currentKeys);
             }
         }
         return currentKeys;

@@ -1,7 +1,6 @@
 package org.pgha.driver.jdbc;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.pgha.driver.config.PghaConfig;
@@ -82,7 +81,7 @@ public final class MonitorRegistry {
         if (created) {
             entry.access.monitor().start();
         }
-        entry.access.monitor().awaitFirstRound(firstRoundTimeout(config));
+        entry.access.monitor().awaitFirstRound();
         return new Lease(entry);
     }
 
@@ -96,14 +95,5 @@ public final class MonitorRegistry {
         synchronized (monitors) {
             return monitors.size();
         }
-    }
-
-    /**
-     * How long a first connection waits for the first probe of every node: a connect and a
-     * login, each bounded by {@code probeTimeout} in whole seconds, and the probe itself.
-     */
-    public static Duration firstRoundTimeout(PghaConfig config) {
-        long seconds = Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000);
-        return Duration.ofSeconds(2 * seconds).plus(config.probeTimeout());
     }
 }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by its DataSource (or shared through the driver's registry) and closed with it.
  */
-public final class ClusterMonitor implements AutoCloseable {
+public final class ClusterMonitor implements ClusterView, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterMonitor.class);
 
@@ -152,20 +152,31 @@ public final class ClusterMonitor implements AutoCloseable {
     }
 
     /**
-     * Waits until every node was probed once (answered or failed), at most {@code timeout}.
+     * Waits until every node was probed once (answered or failed), at most
+     * {@link #firstRoundTimeout()}.
      *
      * @return whether every node was probed in time
      */
-    public boolean awaitFirstRound(Duration timeout) {
+    public boolean awaitFirstRound() {
         try {
-            return firstRound.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return firstRound.await(firstRoundTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
+    /**
+     * How long a first connection waits for the first probe of every node: a connect and a
+     * login, each bounded by {@code probeTimeout} in whole seconds, and the probe itself.
+     */
+    public Duration firstRoundTimeout() {
+        long seconds = Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000);
+        return Duration.ofSeconds(2 * seconds).plus(config.probeTimeout());
+    }
+
     /** The latest snapshot: one volatile read. */
+    @Override
     public Topology topology() {
         return topology;
     }
@@ -194,6 +205,7 @@ public final class ClusterMonitor implements AutoCloseable {
     }
 
     /** The clock probe times and write acknowledgements are measured on, in nanoseconds. */
+    @Override
     public long nanoTime() {
         return nanoClock.getAsLong();
     }
@@ -204,6 +216,7 @@ public final class ClusterMonitor implements AutoCloseable {
     }
 
     /** Probes every node now and keeps probing fast until a primary is confirmed. */
+    @Override
     public void requestProbe() {
         fastSince = nanoClock.getAsLong();
         synchronized (wake) {
@@ -225,6 +238,7 @@ public final class ClusterMonitor implements AutoCloseable {
      *
      * @return the snapshot then current
      */
+    @Override
     public Topology awaitChange(Topology seen, long deadlineNanos) {
         synchronized (published) {
             while (topology == seen && !closed) {
@@ -249,12 +263,14 @@ public final class ClusterMonitor implements AutoCloseable {
      * circuit breaker: the probes are its half-open trial, so threads never hammer a dead node
      * and a healthy one is back within one fast probe.
      */
+    @Override
     public void suspect(HostSpec host) {
         suspects.put(host, nanoClock.getAsLong());
         requestProbe();
     }
 
     /** Whether {@link #suspect} holds for the node as this snapshot shows it. */
+    @Override
     public boolean isSuspect(NodeState node) {
         Long since = suspects.get(node.host());
         if (since == null) {
@@ -268,6 +284,7 @@ public final class ClusterMonitor implements AutoCloseable {
     }
 
     /** The node's last probe failure, or null if its last probe succeeded. */
+    @Override
     public SQLException lastFailure(HostSpec host) {
         return lastFailures.get(host);
     }
@@ -277,6 +294,7 @@ public final class ClusterMonitor implements AutoCloseable {
      * node goes DOWN: a thread blocked on a hung node's socket then fails at once instead of
      * after TCP's timeouts.
      */
+    @Override
     public void track(HostSpec host, Connection physical) {
         inUse.computeIfAbsent(host, h -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(physical);
     }
@@ -285,12 +303,14 @@ public final class ClusterMonitor implements AutoCloseable {
      * Whether {@code physical} is still tracked: false once its node went DOWN and the monitor
      * aborted it (a pooled connection's proxy may not report itself closed then).
      */
+    @Override
     public boolean isTracked(HostSpec host, Connection physical) {
         java.util.Set<Connection> set = inUse.get(host);
         return set != null && set.contains(physical);
     }
 
     /** Undoes {@link #track}. */
+    @Override
     public void untrack(HostSpec host, Connection physical) {
         java.util.Set<Connection> set = inUse.get(host);
         if (set != null) {

@@ -1,4 +1,4 @@
-package org.pgha.driver.jdbc;
+package org.pgha.driver.failover;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import org.pgha.driver.failover.ResultDigest;
 
 /**
  * The statements of the current transaction, with their parameters and what the application
@@ -27,34 +26,44 @@ import org.pgha.driver.failover.ResultDigest;
  * {@code transactionReplayMaxBytes}) makes the transaction not replayable, and
  * a lost transaction then ends in {@code TransactionRolledBackException} as without replay.
  */
-final class Journal {
+public final class Journal {
 
     /** A replayed statement did not give what the application saw. */
-    static final class Mismatch extends Exception {
+    public static final class Mismatch extends Exception {
         Mismatch(String message) {
             super(message, null, false, false);
         }
     }
 
     /** One execution, as run and as seen. */
-    static final class Entry {
-        final LogicalStatement statement;
-        final LogicalStatement.Execution<?> execution;
-        /** The statement's parameters (and batch) when it ran; see {@link LogicalStatement#snapshot()}. */
-        final Object parameters;
+    public static final class Entry {
+        final Replayable statement;
+        final Execution<?> execution;
+        /** The statement's parameters (and batch) when it ran. */
+        final Parameters parameters;
         /** An update count, batch counts or {@code execute}'s answer, or null for a query. */
         Object outcome;
         /** {@code execute}'s update count when it returned false. */
         long updateCount;
         /** The result set handed out, if any. */
-        LogicalResultSet results;
+        RecordedResult results;
         /** The generated keys handed out, if any. */
-        LogicalResultSet keys;
+        RecordedResult keys;
 
-        Entry(LogicalStatement statement, LogicalStatement.Execution<?> execution, Object parameters) {
+        Entry(Replayable statement, Execution<?> execution, Parameters parameters) {
             this.statement = statement;
             this.execution = execution;
             this.parameters = parameters;
+        }
+
+        /** The result set handed to the application for this execution: what it reads is checked on a replay. */
+        public void results(RecordedResult handedOut) {
+            results = handedOut;
+        }
+
+        /** The generated keys handed to the application for this execution. */
+        public void keys(RecordedResult handedOut) {
+            keys = handedOut;
         }
     }
 
@@ -66,13 +75,13 @@ final class Journal {
     /** Why the current transaction cannot be replayed, or null. */
     private String notReplayable;
 
-    Journal(int limit, long byteLimit) {
+    public Journal(int limit, long byteLimit) {
         this.limit = limit;
         this.byteLimit = byteLimit;
     }
 
     /** A new transaction: nothing recorded, replayable. */
-    void clear() {
+    public void clear() {
         entries.clear();
         executions = 0;
         bytes = 0;
@@ -80,12 +89,12 @@ final class Journal {
     }
 
     /** Why the current transaction cannot be replayed, or null if it can. */
-    String notReplayable() {
+    public String notReplayable() {
         return notReplayable;
     }
 
     /** The current transaction cannot be replayed from now on: what was recorded is let go. */
-    void stop(String why) {
+    public void stop(String why) {
         if (notReplayable == null) {
             notReplayable = why;
             entries.clear();
@@ -93,39 +102,38 @@ final class Journal {
     }
 
     /**
-     * Records an execution that just succeeded and returns its result as the application gets
-     * it (a result set recording what is read).
+     * Records an execution that just succeeded.
+     *
+     * @return its entry, to which the statement attaches the result set it hands out; null if
+     *     the transaction does not record (any more)
      */
-    @SuppressWarnings("unchecked")
-    <R> R record(LogicalStatement statement, LogicalStatement.Execution<R> execution, R result, Statement physical)
+    public Entry record(Replayable statement, Execution<?> execution, Object result, Statement physical)
             throws SQLException {
-        if (notReplayable == null) {
-            Object parameters = statement.snapshot();
-            int weight = LogicalStatement.weight(parameters);
-            if (parameters == LogicalStatement.NOT_REPEATABLE) {
-                stop("a parameter was set from a stream or from an object of the lost connection");
-            } else if (executions + weight > limit) {
-                stop("it ran more than transactionReplayLimit (" + limit + ") statements");
-            } else if (bytes + LogicalStatement.bytes(parameters) > byteLimit) {
-                stop("its parameters took more than transactionReplayMaxBytes (" + byteLimit + ") bytes");
-            } else {
-                executions += weight;
-                bytes += LogicalStatement.bytes(parameters);
-                Entry entry = new Entry(statement, execution, parameters);
-                entries.add(entry);
-                statement.executedAs(entry);
-                if (result instanceof ResultSet rs) {
-                    entry.results = new LogicalResultSet(statement, rs, new ResultDigest());
-                    return (R) entry.results;
-                }
+        if (notReplayable != null) {
+            return null;
+        }
+        Parameters parameters = statement.parameters();
+        int weight = parameters.weight();
+        if (parameters == Parameters.NOT_REPEATABLE) {
+            stop("a parameter was set from a stream or from an object of the lost connection");
+        } else if (executions + weight > limit) {
+            stop("it ran more than transactionReplayLimit (" + limit + ") statements");
+        } else if (bytes + parameters.bytes() > byteLimit) {
+            stop("its parameters took more than transactionReplayMaxBytes (" + byteLimit + ") bytes");
+        } else {
+            executions += weight;
+            bytes += parameters.bytes();
+            Entry entry = new Entry(statement, execution, parameters);
+            entries.add(entry);
+            if (!(result instanceof ResultSet)) {
                 entry.outcome = result;
                 if (Boolean.FALSE.equals(result)) {
                     entry.updateCount = physical.getLargeUpdateCount();
                 }
-                return result;
             }
+            return entry;
         }
-        return statement.unrecorded(result);
+        return null;
     }
 
     /**
@@ -133,10 +141,11 @@ final class Journal {
      * what the application saw; result sets still open continue on the replayed results.
      *
      * @throws Mismatch if one differs: the transaction must be rolled back
+     * @param onReplayed called after each execution ran again
      * @throws SQLException if a statement fails
      */
-    void replay(LogicalConnection connection, Connection physical) throws SQLException, Mismatch {
-        Set<LogicalStatement> statements = Collections.newSetFromMap(new IdentityHashMap<>());
+    public void replay(Connection physical, Runnable onReplayed) throws SQLException, Mismatch {
+        Set<Replayable> statements = Collections.newSetFromMap(new IdentityHashMap<>());
         int index = 0;
         for (Entry entry : entries) {
             index++;
@@ -145,7 +154,7 @@ final class Journal {
                 statements.add(entry.statement);
             }
             Object result = entry.execution.run(s);
-            connection.replayed();
+            onReplayed.run();
             String difference = compare(entry, result, s);
             if (difference != null) {
                 entry.statement.replayed(s);
@@ -154,7 +163,7 @@ final class Journal {
             }
             entry.statement.replayed(s);
         }
-        for (LogicalStatement statement : statements) {
+        for (Replayable statement : statements) {
             statement.restoreParameters();
         }
     }
@@ -194,7 +203,7 @@ final class Journal {
         return null;
     }
 
-    private static String continueOn(LogicalResultSet original, ResultSet replayed) throws SQLException {
+    private static String continueOn(RecordedResult original, ResultSet replayed) throws SQLException {
         String difference = original.digest().compare(replayed);
         if (difference == null) {
             original.continueOn(replayed);
