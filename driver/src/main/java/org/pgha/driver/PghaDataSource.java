@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.pgha.codegen.PropertySetters;
 import org.pgha.driver.config.PghaConfig;
 import org.pgha.driver.jdbc.ClusterAccess;
 import org.pgha.driver.jdbc.LogicalConnection;
@@ -29,10 +30,13 @@ import org.pgha.driver.topology.PgjdbcConnections;
  * ds.setMaxReplicaLag("1s");
  * }</pre>
  *
- * Every pgha property has a setter taking its text form (as in a URL); {@link #setProperty}
- * sets any other pgjdbc property. Properties set here override the URL's parameters.
+ * Every pgha property has a setter, generated from {@link PghaProperty} (see
+ * {@link PghaDataSourceProperties}): a {@code boolean}, {@code int} or {@code long} where the
+ * property is one, its text form (as in a URL) otherwise. {@link #setProperty} sets any
+ * property, pgjdbc's included. Properties set here override the URL's parameters.
  */
-public final class PghaDataSource implements DataSource, Closeable {
+@PropertySetters(properties = PghaProperty.class, name = "PghaDataSourceProperties")
+public final class PghaDataSource extends PghaDataSourceProperties implements DataSource, Closeable {
 
     private String url;
     private final Properties properties = new Properties();
@@ -73,6 +77,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     }
 
     /** Sets a pgha or pgjdbc property by name, as in a URL parameter; null removes it. */
+    @Override
     public void setProperty(String name, String value) {
         checkNotStarted();
         if (value == null) {
@@ -87,95 +92,10 @@ public final class PghaDataSource implements DataSource, Closeable {
         return properties.getProperty(name);
     }
 
-    /** See {@link PghaProperty#MAX_REPLICA_LAG}. */
-    public void setMaxReplicaLag(String duration) {
-        setProperty(PghaProperty.MAX_REPLICA_LAG.propertyName(), duration);
-    }
-
-    /** See {@link PghaProperty#MAX_REPLICA_LAG_BYTES}. */
-    public void setMaxReplicaLagBytes(long bytes) {
-        setProperty(PghaProperty.MAX_REPLICA_LAG_BYTES.propertyName(), Long.toString(bytes));
-    }
-
-    /** See {@link PghaProperty#READ_FALLBACK}: {@code primary} or {@code fail}. */
-    public void setReadFallback(String fallback) {
-        setProperty(PghaProperty.READ_FALLBACK.propertyName(), fallback);
-    }
-
-    /** See {@link PghaProperty#LOAD_BALANCE}: {@code roundRobin}, {@code leastLag} or {@code random}. */
-    public void setLoadBalance(String strategy) {
-        setProperty(PghaProperty.LOAD_BALANCE.propertyName(), strategy);
-    }
-
-    /** See {@link PghaProperty#READ_YOUR_WRITES}. */
-    public void setReadYourWrites(boolean enabled) {
-        setProperty(PghaProperty.READ_YOUR_WRITES.propertyName(), Boolean.toString(enabled));
-    }
-
-    /** See {@link PghaProperty#PROBE_INTERVAL}. */
-    public void setProbeInterval(String duration) {
-        setProperty(PghaProperty.PROBE_INTERVAL.propertyName(), duration);
-    }
-
-    /** See {@link PghaProperty#PROBE_TIMEOUT}. */
-    public void setProbeTimeout(String duration) {
-        setProperty(PghaProperty.PROBE_TIMEOUT.propertyName(), duration);
-    }
-
-    /** See {@link PghaProperty#FAILOVER_TIMEOUT}. */
-    public void setFailoverTimeout(String duration) {
-        setProperty(PghaProperty.FAILOVER_TIMEOUT.propertyName(), duration);
-    }
-
-    /** See {@link PghaProperty#EXACTLY_ONCE_AUTOCOMMIT}. */
-    public void setExactlyOnceAutocommit(boolean enabled) {
-        setProperty(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT.propertyName(), Boolean.toString(enabled));
-    }
-
-    /** See {@link PghaProperty#FOLLOW_DIVERGED_HISTORY}. */
-    public void setFollowDivergedHistory(boolean follow) {
-        setProperty(PghaProperty.FOLLOW_DIVERGED_HISTORY.propertyName(), Boolean.toString(follow));
-    }
-
-    /** See {@link PghaProperty#TRANSACTION_REPLAY}. */
-    public void setTransactionReplay(boolean enabled) {
-        setProperty(PghaProperty.TRANSACTION_REPLAY.propertyName(), Boolean.toString(enabled));
-    }
-
-    /** See {@link PghaProperty#TRANSACTION_REPLAY_LIMIT}. */
-    public void setTransactionReplayLimit(int executions) {
-        setProperty(PghaProperty.TRANSACTION_REPLAY_LIMIT.propertyName(), Integer.toString(executions));
-    }
-
-    /** See {@link PghaProperty#TRANSACTION_REPLAY_MAX_BYTES}. */
-    public void setTransactionReplayMaxBytes(long bytes) {
-        setProperty(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES.propertyName(), Long.toString(bytes));
-    }
-
-    /** See {@link PghaProperty#SESSION_RESET}: {@code changed} or {@code always}. */
-    public void setSessionReset(String when) {
-        setProperty(PghaProperty.SESSION_RESET.propertyName(), when);
-    }
-
-    /** See {@link PghaProperty#MONITOR_USER}. */
-    public void setMonitorUser(String user) {
-        setProperty(PghaProperty.MONITOR_USER.propertyName(), user);
-    }
-
-    /** See {@link PghaProperty#MONITOR_PASSWORD}. */
-    public void setMonitorPassword(String password) {
-        setProperty(PghaProperty.MONITOR_PASSWORD.propertyName(), password);
-    }
-
     /** Overrides pgha's verdict on failures; see {@link PghaExceptionOverride}. */
     public void setExceptionOverride(PghaExceptionOverride override) {
         checkNotStarted();
         this.exceptionOverride = override;
-    }
-
-    /** See {@link PghaProperty#FAILURE_THRESHOLD}. */
-    public void setFailureThreshold(int probes) {
-        setProperty(PghaProperty.FAILURE_THRESHOLD.propertyName(), Integer.toString(probes));
     }
 
     /**
@@ -244,7 +164,7 @@ public final class PghaDataSource implements DataSource, Closeable {
     public Connection getConnection(String username, String password) throws SQLException {
         ClusterAccess a = start();
         PghaConfig config = a.config();
-        if (config.user() != null || config.monitorUser() != null) {
+        if (config.user() != null || config.text(PghaProperty.MONITOR_USER) != null) {
             PgjdbcConnections asUser = new PgjdbcConnections(config).withCredentials(username, password);
             return new LogicalConnection(a.withConnections(asUser), this::connectionClosed);
         }

@@ -39,9 +39,11 @@ import java.util.stream.Stream;
  * {@link PghaSqlState#INVALID_CONFIGURATION} and whose message names the property and the
  * value: a bad value is never replaced by the default.
  *
- * <p>Adding a property is one constant here (name, rule, default, description); the driver
- * reads it through an accessor of {@code PghaConfig}, and the reference is regenerated with
- * {@code ConfigurationDocs}.
+ * <p>Adding a property is one constant here (name, rule, default, description) and the code
+ * that reads it ({@code config.duration(PghaProperty.X)} and its siblings in
+ * {@code PghaConfig}); nothing else. The DataSource's setter is generated from the constant
+ * at build time, the monitor's sharing key is derived from every property's value, and the
+ * reference ({@code docs/configuration.md}) is regenerated with {@code ConfigurationDocs}.
  */
 public enum PghaProperty {
 

@@ -5,7 +5,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import org.pgha.driver.FailoverTimeoutException;
+import org.pgha.driver.FailureVerdict;
+import org.pgha.driver.OutcomeUnknownException;
 import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.metrics.ClusterMetrics;
+import org.pgha.driver.routing.NodeBinding;
+import org.pgha.driver.topology.ClusterView;
 import org.pgha.driver.topology.Lsn;
 import org.pgha.driver.topology.NodeState;
 
@@ -13,7 +20,7 @@ import org.pgha.driver.topology.NodeState;
  * What the commit-outcome lookup asks the servers: before a COMMIT, the transaction's id and
  * WAL position; after a COMMIT whose answer was lost, whether the primary now bound can vouch
  * for that id, and the id's status there. {@link FailoverPath} decides what to do with the
- * answers.
+ * answers; {@link #resolve} asks until it has one it can believe, or the failover timeout.
  *
  * <p>Transaction ids are not unique across a promotion: a new primary that never received a
  * transaction's records can hand its id to a transaction of its own. So "committed" is believed
@@ -26,7 +33,88 @@ import org.pgha.driver.topology.NodeState;
  */
 public final class CommitOutcome {
 
-    private CommitOutcome() {
+    /** Where the lookup asks: a connection to the primary of now, bound by the failover path. */
+    @FunctionalInterface
+    interface Primary {
+        Connection connect() throws SQLException;
+    }
+
+    private final NodeBinding binding;
+    private final FailureClassifier classifier;
+    private final ClusterView monitor;
+    private final ClusterMetrics metrics;
+    private final Duration timeout;
+
+    CommitOutcome(NodeBinding binding, FailureClassifier classifier, ClusterView monitor, ClusterMetrics metrics,
+                  Duration timeout) {
+        this.binding = binding;
+        this.classifier = classifier;
+        this.monitor = monitor;
+        this.metrics = metrics;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Asks the primary, after the failover, what became of the transaction, for up to the
+     * failover timeout: a transaction still "in progress" there (waiting for its synchronous
+     * standby, say) is asked about again.
+     *
+     * @return true if it committed, false if it surely did not
+     * @throws OutcomeUnknownException if that cannot be found out
+     */
+    boolean resolve(InDoubt doubt, HostSpec lost, SQLException failure, Primary primary) throws SQLException {
+        long deadline = monitor.nanoTime() + timeout.toNanos();
+        while (true) {
+            String status;
+            Trust trust;
+            try {
+                Connection c = primary.connect();
+                trust = trust(doubt, binding.node(), c);
+                status = trust == Trust.NEVER_REPLAYED ? "aborted" : status(c, doubt.xid());
+                c.rollback();
+            } catch (FailoverTimeoutException e) {
+                throw outcomeUnknown(doubt.xid(), lost, failure, e);
+            } catch (SQLException e) {
+                if (classifier.classify(e, true) != FailureVerdict.NODE_LOST || monitor.nanoTime() - deadline >= 0) {
+                    throw outcomeUnknown(doubt.xid(), lost, failure, e);
+                }
+                binding.discard();
+                continue;
+            }
+            if ("committed".equals(status) && trust != Trust.UNTRUSTED) {
+                metrics.commitResolved("committed");
+                return true;
+            }
+            if ("in progress".equals(status) && monitor.nanoTime() - deadline < 0) {
+                pause(10);
+                continue;
+            }
+            if (status == null || "in progress".equals(status) || "committed".equals(status)) {
+                throw outcomeUnknown(doubt.xid(), lost, failure, null);
+            }
+            metrics.commitResolved("rolled_back");
+            return false;
+        }
+    }
+
+    private OutcomeUnknownException outcomeUnknown(String xid, HostSpec lost, SQLException failure, SQLException why) {
+        metrics.commitResolved("unknown");
+        OutcomeUnknownException unknown = new OutcomeUnknownException("The connection to " + lost + " was lost during"
+                + " COMMIT and the outcome of transaction " + xid + " cannot be determined: check before running it"
+                + " again (" + failure.getMessage() + ")", failure);
+        if (why != null) {
+            unknown.addSuppressed(why);
+        }
+        return unknown;
+    }
+
+    private static void pause(long millis) throws SQLException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("Interrupted while resolving a commit", "08006", e);
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import org.pgha.driver.routing.ReadYourWrites;
 import org.pgha.driver.routing.RoutingIntent;
 import org.pgha.driver.topology.ClusterView;
 import org.pgha.driver.topology.NodeState;
+import org.pgha.driver.PghaProperty;
 
 /**
  * One logical connection's transaction, and what becomes of it when its node is lost. Read
@@ -64,6 +65,7 @@ public final class FailoverPath {
     private final ClusterMetrics metrics;
     private final PghaConfig config;
     private final ReadYourWrites reads;
+    private final CommitOutcome outcome;
     private final Owner owner;
     private final boolean exactlyOnceAutocommit;
     private final boolean transactionReplay;
@@ -89,9 +91,11 @@ public final class FailoverPath {
         this.metrics = metrics;
         this.config = config;
         this.reads = reads;
+        this.outcome = new CommitOutcome(binding, classifier, monitor, metrics,
+                config.duration(PghaProperty.FAILOVER_TIMEOUT));
         this.owner = owner;
-        this.exactlyOnceAutocommit = config.exactlyOnceAutocommit();
-        this.transactionReplay = config.transactionReplay();
+        this.exactlyOnceAutocommit = config.flag(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT);
+        this.transactionReplay = config.flag(PghaProperty.TRANSACTION_REPLAY);
     }
 
     // ------------------------------------------------------------------ the transaction's mode
@@ -311,7 +315,7 @@ public final class FailoverPath {
 
     private Journal journal() {
         if (journal == null) {
-            journal = new Journal(config.transactionReplayLimit(), config.transactionReplayMaxBytes());
+            journal = new Journal(config.integer(PghaProperty.TRANSACTION_REPLAY_LIMIT), config.whole(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES).getAsLong());
         }
         return journal;
     }
@@ -415,7 +419,7 @@ public final class FailoverPath {
                     + " the transaction cannot be replayed (" + why + "); nothing of it was committed: run it again ("
                     + failure.getMessage() + ")", failure);
         }
-        long deadline = monitor.nanoTime() + config.failoverTimeout().toNanos();
+        long deadline = monitor.nanoTime() + config.duration(PghaProperty.FAILOVER_TIMEOUT).toNanos();
         for (int attempt = 1; ; attempt++) {
             active = false;
             try {
@@ -556,67 +560,15 @@ public final class FailoverPath {
      * @throws OutcomeUnknownException if that cannot be found out
      */
     private boolean resolveCommit(CommitOutcome.InDoubt doubt, HostSpec lost, SQLException failure) throws SQLException {
-        long deadline = monitor.nanoTime() + config.failoverTimeout().toNanos();
         boolean wasReadOnly = readOnly;
         readOnly = false;
         try {
-            while (true) {
-                String status;
-                CommitOutcome.Trust trust;
-                try {
-                    Connection c = physicalFor(false);
-                    trust = CommitOutcome.trust(doubt, binding.node(), c);
-                    status = trust == CommitOutcome.Trust.NEVER_REPLAYED ? "aborted" : CommitOutcome.status(c, doubt.xid());
-                    c.rollback();
-                } catch (FailoverTimeoutException e) {
-                    transactionEnded(false);
-                    throw outcomeUnknown(doubt.xid(), lost, failure, e);
-                } catch (SQLException e) {
-                    if (classifier.classify(e, true) != FailureVerdict.NODE_LOST || monitor.nanoTime() - deadline >= 0) {
-                        transactionEnded(false);
-                        throw outcomeUnknown(doubt.xid(), lost, failure, e);
-                    }
-                    binding.discard();
-                    continue;
-                }
-                if ("committed".equals(status) && trust != CommitOutcome.Trust.UNTRUSTED) {
-                    metrics.commitResolved("committed");
-                    return true;
-                }
-                if ("in progress".equals(status) && monitor.nanoTime() - deadline < 0) {
-                    // Still committing there (waiting for its synchronous standby, say): ask again.
-                    pause(10);
-                    continue;
-                }
-                if (status == null || "in progress".equals(status) || "committed".equals(status)) {
-                    transactionEnded(false);
-                    throw outcomeUnknown(doubt.xid(), lost, failure, null);
-                }
-                metrics.commitResolved("rolled_back");
-                return false;
-            }
+            return outcome.resolve(doubt, lost, failure, () -> physicalFor(false));
+        } catch (OutcomeUnknownException e) {
+            transactionEnded(false);
+            throw e;
         } finally {
             readOnly = wasReadOnly;
-        }
-    }
-
-    private OutcomeUnknownException outcomeUnknown(String xid, HostSpec lost, SQLException failure, SQLException why) {
-        metrics.commitResolved("unknown");
-        OutcomeUnknownException unknown = new OutcomeUnknownException("The connection to " + lost + " was lost during"
-                + " COMMIT and the outcome of transaction " + xid + " cannot be determined: check before running it"
-                + " again (" + failure.getMessage() + ")", failure);
-        if (why != null) {
-            unknown.addSuppressed(why);
-        }
-        return unknown;
-    }
-
-    private static void pause(long millis) throws SQLException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("Interrupted while resolving a commit", "08006", e);
         }
     }
 

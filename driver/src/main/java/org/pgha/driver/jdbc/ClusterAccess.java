@@ -14,6 +14,9 @@ import org.pgha.driver.routing.Router;
 import org.pgha.driver.topology.ClusterMonitor;
 import org.pgha.driver.topology.NodeConnections;
 import org.pgha.driver.topology.PgjdbcConnections;
+import org.pgha.driver.PghaProperty;
+import org.pgha.driver.ReadFallback;
+import org.pgha.driver.LoadBalance;
 
 /**
  * What every logical connection of one DataSource shares: the topology monitor, the router
@@ -55,8 +58,8 @@ public final class ClusterAccess {
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
-        this.router = new Router(config.loadBalance(), config.readFallback(), config.maxReplicaLag(),
-                config.maxReplicaLagBytes(), THREAD_LOCAL_RANDOM);
+        this.router = new Router(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), config.duration(PghaProperty.MAX_REPLICA_LAG),
+                config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES), THREAD_LOCAL_RANDOM);
     }
 
     /**

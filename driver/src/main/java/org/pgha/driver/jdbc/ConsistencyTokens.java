@@ -15,6 +15,7 @@ import org.pgha.driver.topology.ClusterMonitor;
 import org.pgha.driver.topology.Lsn;
 import org.pgha.driver.topology.NodeState;
 import org.pgha.driver.topology.Topology;
+import org.pgha.driver.PghaProperty;
 
 /**
  * {@link org.pgha.driver.PghaConnection#consistencyToken()} and its counterpart for one logical
@@ -63,7 +64,7 @@ final class ConsistencyTokens {
      */
     private Position primaryPositionAfterLastWrite() throws SQLException {
         ClusterMonitor monitor = access.monitor();
-        long deadline = monitor.nanoTime() + access.config().failoverTimeout().toNanos();
+        long deadline = monitor.nanoTime() + access.config().duration(PghaProperty.FAILOVER_TIMEOUT).toNanos();
         Topology topology = monitor.topology();
         while (true) {
             // The history is only ever the OK write target's, on its current timeline.
@@ -81,7 +82,7 @@ final class ConsistencyTokens {
                 failure = e;
             }
             if (monitor.nanoTime() - deadline >= 0) {
-                throw binding.failoverTimeout(RoutingIntent.WRITE, topology, failure, access.config().failoverTimeout());
+                throw binding.failoverTimeout(RoutingIntent.WRITE, topology, failure, access.config().duration(PghaProperty.FAILOVER_TIMEOUT));
             }
             monitor.requestProbe();
             topology = monitor.awaitChange(topology, deadline);

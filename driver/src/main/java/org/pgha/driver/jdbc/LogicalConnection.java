@@ -29,6 +29,7 @@ import org.pgha.driver.routing.NodeBinding;
 import org.pgha.driver.routing.ReadYourWrites;
 import org.pgha.driver.routing.Router;
 import org.pgha.driver.topology.NodeState;
+import org.pgha.driver.PghaProperty;
 
 /**
  * The connection an application holds: a cheap object that borrows a physical connection
@@ -68,8 +69,8 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     public LogicalConnection(ClusterAccess access, Runnable onClose) {
         this.onClose = onClose;
-        this.settings = new SessionSettings(access.config().sessionReset() == SessionReset.ALWAYS);
-        ReadYourWrites reads = new ReadYourWrites(access.config().readYourWrites());
+        this.settings = new SessionSettings(access.config().choice(PghaProperty.SESSION_RESET, SessionReset.class) == SessionReset.ALWAYS);
+        ReadYourWrites reads = new ReadYourWrites(access.config().flag(PghaProperty.READ_YOUR_WRITES));
         this.binding = new NodeBinding(access.monitor(), access.router(), access.connections(), access.config(),
                 access.classifier()::nodeLost, new BoundSession(), this::checkOpen);
         this.path = new FailoverPath(binding, access.monitor(), access.classifier(), access.metrics(), access.config(),

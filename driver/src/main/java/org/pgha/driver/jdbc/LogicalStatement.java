@@ -3,10 +3,10 @@ package org.pgha.driver.jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.pgha.codegen.Forward;
 import org.pgha.driver.failover.Execution;
 import org.pgha.driver.failover.Journal;
 import org.pgha.driver.failover.Parameters;
@@ -19,7 +19,8 @@ import org.pgha.driver.failover.ResultDigest;
  * moved since (another node, between transactions), the physical statement is re-created there
  * with the settings recorded here, before it runs.
  */
-class LogicalStatement implements Statement, Replayable {
+@Forward(type = Statement.class, name = "ForwardingStatement", to = "current")
+class LogicalStatement extends ForwardingStatement implements Statement, Replayable {
 
     /** Creates the physical statement on a physical connection. */
     @FunctionalInterface
@@ -101,6 +102,7 @@ class LogicalStatement implements Statement, Replayable {
     }
 
     /** The physical statement for everything but running it. */
+    @Override
     final Statement current() throws SQLException {
         checkOpen();
         return physical;
@@ -419,30 +421,15 @@ class LogicalStatement implements Statement, Replayable {
     // ------------------------------------------------------------------ settings
 
     @Override
-    public int getMaxFieldSize() throws SQLException {
-        return current().getMaxFieldSize();
-    }
-
-    @Override
     public void setMaxFieldSize(int max) throws SQLException {
         current().setMaxFieldSize(max);
         maxFieldSize = max;
     }
 
     @Override
-    public int getMaxRows() throws SQLException {
-        return current().getMaxRows();
-    }
-
-    @Override
     public void setMaxRows(int max) throws SQLException {
         current().setMaxRows(max);
         maxRows = max;
-    }
-
-    @Override
-    public long getLargeMaxRows() throws SQLException {
-        return current().getLargeMaxRows();
     }
 
     @Override
@@ -455,11 +442,6 @@ class LogicalStatement implements Statement, Replayable {
     public void setEscapeProcessing(boolean enable) throws SQLException {
         current().setEscapeProcessing(enable);
         escapeProcessing = enable;
-    }
-
-    @Override
-    public int getQueryTimeout() throws SQLException {
-        return current().getQueryTimeout();
     }
 
     @Override
@@ -481,19 +463,9 @@ class LogicalStatement implements Statement, Replayable {
     }
 
     @Override
-    public int getFetchDirection() throws SQLException {
-        return current().getFetchDirection();
-    }
-
-    @Override
     public void setFetchSize(int rows) throws SQLException {
         current().setFetchSize(rows);
         fetchSize = rows;
-    }
-
-    @Override
-    public int getFetchSize() throws SQLException {
-        return current().getFetchSize();
     }
 
     @Override
@@ -503,37 +475,12 @@ class LogicalStatement implements Statement, Replayable {
     }
 
     @Override
-    public boolean isPoolable() throws SQLException {
-        return current().isPoolable();
-    }
-
-    @Override
     public void closeOnCompletion() throws SQLException {
         current().closeOnCompletion();
         closeOnCompletion = true;
     }
 
-    @Override
-    public boolean isCloseOnCompletion() throws SQLException {
-        return current().isCloseOnCompletion();
-    }
-
     // ------------------------------------------------------------------ results and the rest
-
-    @Override
-    public void cancel() throws SQLException {
-        current().cancel();
-    }
-
-    @Override
-    public SQLWarning getWarnings() throws SQLException {
-        return current().getWarnings();
-    }
-
-    @Override
-    public void clearWarnings() throws SQLException {
-        current().clearWarnings();
-    }
 
     @Override
     public ResultSet getResultSet() throws SQLException {
@@ -549,16 +496,6 @@ class LogicalStatement implements Statement, Replayable {
             }
         }
         return currentResult;
-    }
-
-    @Override
-    public int getUpdateCount() throws SQLException {
-        return current().getUpdateCount();
-    }
-
-    @Override
-    public long getLargeUpdateCount() throws SQLException {
-        return current().getLargeUpdateCount();
     }
 
     @Override
@@ -593,44 +530,9 @@ class LogicalStatement implements Statement, Replayable {
     }
 
     @Override
-    public int getResultSetConcurrency() throws SQLException {
-        return current().getResultSetConcurrency();
-    }
-
-    @Override
-    public int getResultSetType() throws SQLException {
-        return current().getResultSetType();
-    }
-
-    @Override
-    public int getResultSetHoldability() throws SQLException {
-        return current().getResultSetHoldability();
-    }
-
-    @Override
     public Connection getConnection() throws SQLException {
         checkOpen();
         return connection;
-    }
-
-    @Override
-    public String enquoteLiteral(String val) throws SQLException {
-        return current().enquoteLiteral(val);
-    }
-
-    @Override
-    public String enquoteIdentifier(String identifier, boolean alwaysQuote) throws SQLException {
-        return current().enquoteIdentifier(identifier, alwaysQuote);
-    }
-
-    @Override
-    public boolean isSimpleIdentifier(String identifier) throws SQLException {
-        return current().isSimpleIdentifier(identifier);
-    }
-
-    @Override
-    public String enquoteNCharLiteral(String val) throws SQLException {
-        return current().enquoteNCharLiteral(val);
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.pgha.driver.topology.NodeState;
 import org.pgha.driver.topology.Rejection;
 import org.pgha.driver.topology.Topology;
 import org.pgha.driver.topology.WriteTarget;
+import org.pgha.driver.PghaProperty;
 
 /**
  * The node one logical connection is bound to, and its physical connection there: chosen by
@@ -294,7 +295,7 @@ public final class NodeBinding {
      * timeout when this connection lost nothing.
      */
     private Duration waitLimit() {
-        Duration failover = config.failoverTimeout();
+        Duration failover = config.duration(PghaProperty.FAILOVER_TIMEOUT);
         Duration borrow = recovering ? null : connections.borrowTimeout();
         return borrow != null && borrow.compareTo(failover) < 0 ? borrow : failover;
     }
@@ -305,7 +306,7 @@ public final class NodeBinding {
      */
     public FailoverTimeoutException failoverTimeout(RoutingIntent wanted, Topology topology, SQLException last,
                                                     Duration wait) {
-        String waitName = wait.equals(config.failoverTimeout()) ? "failoverTimeout" : "connectionTimeout";
+        String waitName = wait.equals(config.duration(PghaProperty.FAILOVER_TIMEOUT)) ? "failoverTimeout" : "connectionTimeout";
         StringBuilder message = new StringBuilder("No usable ")
                 .append(wanted == RoutingIntent.WRITE ? "primary" : "node")
                 .append(" within ").append(waitName).append(" (").append(wait.toMillis()).append(" ms). Nodes:");

@@ -137,7 +137,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         this.topology = Topology.initial(config.hosts());
         this.fastSince = nanoClock.getAsLong();
         this.firstRound = new CountDownLatch(config.hosts().size());
-        this.failover = new FailoverTracker(config.failoverTimeout().toNanos());
+        this.failover = new FailoverTracker(config.duration(PghaProperty.FAILOVER_TIMEOUT).toNanos());
         for (HostSpec host : config.hosts()) {
             probers.add(new NodeProber(host));
         }
@@ -171,8 +171,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
      * login, each bounded by {@code probeTimeout} in whole seconds, and the probe itself.
      */
     public Duration firstRoundTimeout() {
-        long seconds = Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000);
-        return Duration.ofSeconds(2 * seconds).plus(config.probeTimeout());
+        long seconds = Math.max(1, (config.duration(PghaProperty.PROBE_TIMEOUT).toMillis() + 999) / 1000);
+        return Duration.ofSeconds(2 * seconds).plus(config.duration(PghaProperty.PROBE_TIMEOUT));
     }
 
     /** The latest snapshot: one volatile read. */
@@ -430,7 +430,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             try {
                 ProbeResult result = probe();
                 long took = nanoClock.getAsLong() - sentAt;
-                if (took > config.probeTimeout().toNanos()) {
+                if (took > config.duration(PghaProperty.PROBE_TIMEOUT).toNanos()) {
                     closeConnection();
                     String error = "probe took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over probeTimeout";
                     lastFailures.put(host, new SQLException(host + ": " + error, "08006"));
@@ -455,7 +455,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                     rejections = 0;
                 }
                 if (!closed) {
-                    boolean timedOut = nanoClock.getAsLong() - sentAt >= config.probeTimeout().toNanos();
+                    boolean timedOut = nanoClock.getAsLong() - sentAt >= config.duration(PghaProperty.PROBE_TIMEOUT).toNanos();
                     lastFailures.put(host, e instanceof SQLException ? (SQLException) e
                             : new SQLException(host + ": " + describe(e), "08006", e));
                     failed(host, sentAt, describe(e), timedOut);
@@ -467,7 +467,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             Connection c = connection;
             if (c == null) {
                 c = connector.connect(host);
-                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.probeTimeout().toMillis()));
+                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.duration(PghaProperty.PROBE_TIMEOUT).toMillis()));
                 c.setAutoCommit(true);
                 connection = c;
             }
@@ -495,7 +495,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             // failures take tens of milliseconds, not failureThreshold probe intervals.
             NodeState self = topology.node(host).orElseThrow();
             boolean suspect = self.up() && self.consecutiveFailures() > 0;
-            long millis = (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.probeInterval()).toMillis();
+            long millis = (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.duration(PghaProperty.PROBE_INTERVAL)).toMillis();
             synchronized (wake) {
                 if (closed) {
                     return;
@@ -514,7 +514,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
          * row, at most {@link #MAX_REJECTED_INTERVAL}; requests for fast probes do not cut it short.
          */
         private void backOff() {
-            long millis = config.probeInterval().toMillis() << Math.min(rejections - 1, 20);
+            long millis = config.duration(PghaProperty.PROBE_INTERVAL).toMillis() << Math.min(rejections - 1, 20);
             // Real time, whatever clock the monitor measures probes on.
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, MAX_REJECTED_INTERVAL.toMillis()));
             synchronized (wake) {
@@ -587,7 +587,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
             int failures = previous.consecutiveFailures() + 1;
-            boolean down = timedOut || failures >= config.failureThreshold() || !previous.up();
+            boolean down = timedOut || failures >= config.integer(PghaProperty.FAILURE_THRESHOLD) || !previous.up();
             NodeState now = new NodeState(host, previous.role(), !down, previous.lsn(), previous.timeline(),
                     previous.probeSentAtNanos(), failures, error, previous.refused());
             if (previous.up() && down) {
@@ -705,14 +705,14 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                     || reportedDivergence.timeline() != behind.timeline()) {
                 reportedDivergence = behind;
                 String detail = target.mark().describe(behind);
-                boolean follow = config.followDivergedHistory();
+                boolean follow = config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY);
                 log.error("pgha cluster {}: history diverged: {}. {}", name, detail, follow
                         ? "followDivergedHistory=true: writes go to it from now on"
                         : "Writes and reads are refused (SQLState 08R05) until " + target.mark().primary()
                                 + " is primary again or the application calls acceptDivergedHistory()");
                 events.add(event(ClusterEvent.Type.HISTORY_DIVERGED, behind.host(), detail));
             }
-            if (config.followDivergedHistory()) {
+            if (config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY)) {
                 return next.toBuilder().historyMark(target.mark().accept(behind)).build();
             }
             return next;

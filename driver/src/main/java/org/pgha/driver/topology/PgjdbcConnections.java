@@ -6,6 +6,7 @@ import java.util.Properties;
 import org.pgha.driver.config.HostSpec;
 import org.pgha.driver.config.PghaConfig;
 import org.postgresql.Driver;
+import org.pgha.driver.PghaProperty;
 
 /**
  * Physical connections opened with pgjdbc, for the non-pooled driver, and the monitor's probe
@@ -142,11 +143,11 @@ public final class PgjdbcConnections implements NodeConnections {
      */
     public static ClusterMonitor.ProbeConnector probes(PghaConfig config) {
         Properties p = config.pgjdbcProperties();
-        if (config.monitorUser() != null) {
-            p.setProperty("user", config.monitorUser());
-            setOrRemove(p, "password", config.monitorPassword());
+        if (config.text(PghaProperty.MONITOR_USER) != null) {
+            p.setProperty("user", config.text(PghaProperty.MONITOR_USER));
+            setOrRemove(p, "password", config.text(PghaProperty.MONITOR_PASSWORD));
         }
-        String seconds = Long.toString(Math.max(1, (config.probeTimeout().toMillis() + 999) / 1000));
+        String seconds = Long.toString(Math.max(1, (config.duration(PghaProperty.PROBE_TIMEOUT).toMillis() + 999) / 1000));
         p.setProperty("connectTimeout", seconds);
         p.setProperty("loginTimeout", seconds);
         p.setProperty("ApplicationName", "pgha monitor");

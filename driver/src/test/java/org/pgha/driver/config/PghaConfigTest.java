@@ -49,37 +49,37 @@ class PghaConfigTest {
         assertThat(config.database()).isEqualTo("ehr");
         assertThat(config.user()).isNull();
         assertThat(config.pgjdbcProperties()).isEmpty();
-        assertThat(config.maxReplicaLag()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(config.maxReplicaLagBytes()).isEmpty();
-        assertThat(config.readFallback()).isEqualTo(ReadFallback.PRIMARY);
-        assertThat(config.loadBalance()).isEqualTo(LoadBalance.ROUND_ROBIN);
-        assertThat(config.readYourWrites()).isTrue();
-        assertThat(config.probeInterval()).isEqualTo(Duration.ofMillis(500));
-        assertThat(config.probeTimeout()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(config.failureThreshold()).isEqualTo(2);
-        assertThat(config.failoverTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.duration(PghaProperty.MAX_REPLICA_LAG)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES)).isEmpty();
+        assertThat(config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)).isEqualTo(ReadFallback.PRIMARY);
+        assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.ROUND_ROBIN);
+        assertThat(config.flag(PghaProperty.READ_YOUR_WRITES)).isTrue();
+        assertThat(config.duration(PghaProperty.PROBE_INTERVAL)).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.duration(PghaProperty.PROBE_TIMEOUT)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.integer(PghaProperty.FAILURE_THRESHOLD)).isEqualTo(2);
+        assertThat(config.duration(PghaProperty.FAILOVER_TIMEOUT)).isEqualTo(Duration.ofSeconds(60));
     }
 
     /** Each property, a non-default value, how to read it back, and the value expected. */
     static Stream<Arguments> everyProperty() {
         return Stream.of(
-                property(PghaProperty.MAX_REPLICA_LAG, "5s", PghaConfig::maxReplicaLag, Duration.ofSeconds(5)),
-                property(PghaProperty.MAX_REPLICA_LAG_BYTES, "16777216", PghaConfig::maxReplicaLagBytes,
+                property(PghaProperty.MAX_REPLICA_LAG, "5s", c -> c.duration(PghaProperty.MAX_REPLICA_LAG), Duration.ofSeconds(5)),
+                property(PghaProperty.MAX_REPLICA_LAG_BYTES, "16777216", c -> c.whole(PghaProperty.MAX_REPLICA_LAG_BYTES),
                         OptionalLong.of(16_777_216)),
-                property(PghaProperty.READ_FALLBACK, "fail", PghaConfig::readFallback, ReadFallback.FAIL),
-                property(PghaProperty.LOAD_BALANCE, "leastLag", PghaConfig::loadBalance, LoadBalance.LEAST_LAG),
-                property(PghaProperty.READ_YOUR_WRITES, "false", PghaConfig::readYourWrites, false),
-                property(PghaProperty.PROBE_INTERVAL, "250ms", PghaConfig::probeInterval, Duration.ofMillis(250)),
-                property(PghaProperty.PROBE_TIMEOUT, "3000", PghaConfig::probeTimeout, Duration.ofSeconds(3)),
-                property(PghaProperty.FAILURE_THRESHOLD, "5", PghaConfig::failureThreshold, 5),
-                property(PghaProperty.FAILOVER_TIMEOUT, "2m", PghaConfig::failoverTimeout, Duration.ofMinutes(2)),
-                property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", PghaConfig::exactlyOnceAutocommit, true),
-                property(PghaProperty.TRANSACTION_REPLAY, "false", PghaConfig::transactionReplay, false),
-                property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", PghaConfig::transactionReplayLimit, 10),
-                property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", PghaConfig::followDivergedHistory, true),
-                property(PghaProperty.SESSION_RESET, "always", PghaConfig::sessionReset, SessionReset.ALWAYS),
-                property(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES, "1024", PghaConfig::transactionReplayMaxBytes, 1024L),
-                property(PghaProperty.MONITOR_USER, "pgha_probe", PghaConfig::monitorUser, "pgha_probe"));
+                property(PghaProperty.READ_FALLBACK, "fail", c -> c.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), ReadFallback.FAIL),
+                property(PghaProperty.LOAD_BALANCE, "leastLag", c -> c.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), LoadBalance.LEAST_LAG),
+                property(PghaProperty.READ_YOUR_WRITES, "false", c -> c.flag(PghaProperty.READ_YOUR_WRITES), false),
+                property(PghaProperty.PROBE_INTERVAL, "250ms", c -> c.duration(PghaProperty.PROBE_INTERVAL), Duration.ofMillis(250)),
+                property(PghaProperty.PROBE_TIMEOUT, "3000", c -> c.duration(PghaProperty.PROBE_TIMEOUT), Duration.ofSeconds(3)),
+                property(PghaProperty.FAILURE_THRESHOLD, "5", c -> c.integer(PghaProperty.FAILURE_THRESHOLD), 5),
+                property(PghaProperty.FAILOVER_TIMEOUT, "2m", c -> c.duration(PghaProperty.FAILOVER_TIMEOUT), Duration.ofMinutes(2)),
+                property(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT, "true", c -> c.flag(PghaProperty.EXACTLY_ONCE_AUTOCOMMIT), true),
+                property(PghaProperty.TRANSACTION_REPLAY, "false", c -> c.flag(PghaProperty.TRANSACTION_REPLAY), false),
+                property(PghaProperty.TRANSACTION_REPLAY_LIMIT, "10", c -> c.integer(PghaProperty.TRANSACTION_REPLAY_LIMIT), 10),
+                property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", c -> c.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY), true),
+                property(PghaProperty.SESSION_RESET, "always", c -> c.choice(PghaProperty.SESSION_RESET, SessionReset.class), SessionReset.ALWAYS),
+                property(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES, "1024", c -> c.whole(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES).getAsLong(), 1024L),
+                property(PghaProperty.MONITOR_USER, "pgha_probe", c -> c.text(PghaProperty.MONITOR_USER), "pgha_probe"));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
@@ -100,8 +100,8 @@ class PghaConfigTest {
         Properties info = new Properties();
         info.setProperty("monitorPassword", PASSWORD);
         PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db?monitorUser=pgha_probe", info);
-        assertThat(config.monitorUser()).isEqualTo("pgha_probe");
-        assertThat(config.monitorPassword()).isEqualTo(PASSWORD);
+        assertThat(config.text(PghaProperty.MONITOR_USER)).isEqualTo("pgha_probe");
+        assertThat(config.text(PghaProperty.MONITOR_PASSWORD)).isEqualTo(PASSWORD);
         assertThat(config.toString()).contains("monitorUser=pgha_probe", "monitorPassword=***").doesNotContain(PASSWORD);
         assertThat(config.settingsKey() + config.connectionKey()).doesNotContain(PASSWORD);
         assertThat(invalid("jdbc:pgha://h1/db", info).getMessage())
@@ -166,7 +166,7 @@ class PghaConfigTest {
         defaults.setProperty("loadBalance", "random");
         defaults.setProperty("sslmode", "verify-full");
         PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db", new Properties(defaults));
-        assertThat(config.loadBalance()).isEqualTo(LoadBalance.RANDOM);
+        assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.RANDOM);
         assertThat(config.pgjdbcProperties()).containsEntry("sslmode", "verify-full");
     }
 
@@ -184,14 +184,14 @@ class PghaConfigTest {
         settings.setProperty("probeTimeout", "800ms");
         settings.setProperty("failureThreshold", "3");
         PghaConfig config = PghaConfig.parse("jdbc:pgha://h1,h2/db", settings);
-        assertThat(config.maxReplicaLag()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(config.maxReplicaLagBytes()).hasValue(0);
-        assertThat(config.readFallback()).isEqualTo(ReadFallback.FAIL);
-        assertThat(config.loadBalance()).isEqualTo(LoadBalance.RANDOM);
-        assertThat(config.readYourWrites()).isFalse();
-        assertThat(config.probeInterval()).isEqualTo(Duration.ofMillis(200));
-        assertThat(config.probeTimeout()).isEqualTo(Duration.ofMillis(800));
-        assertThat(config.failureThreshold()).isEqualTo(3);
+        assertThat(config.duration(PghaProperty.MAX_REPLICA_LAG)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES)).hasValue(0);
+        assertThat(config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)).isEqualTo(ReadFallback.FAIL);
+        assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.RANDOM);
+        assertThat(config.flag(PghaProperty.READ_YOUR_WRITES)).isFalse();
+        assertThat(config.duration(PghaProperty.PROBE_INTERVAL)).isEqualTo(Duration.ofMillis(200));
+        assertThat(config.duration(PghaProperty.PROBE_TIMEOUT)).isEqualTo(Duration.ofMillis(800));
+        assertThat(config.integer(PghaProperty.FAILURE_THRESHOLD)).isEqualTo(3);
         assertThat(config.user()).isEqualTo("ehr_app");
         assertThat(config.pgjdbcProperties()).containsOnlyKeys("user", "password");
     }
@@ -200,10 +200,10 @@ class PghaConfigTest {
     void choicesAndDurationsAreLenientAboutCaseAndSpaces() throws SQLException {
         PghaConfig config = PghaConfig.parse(
                 "jdbc:pgha://h1/db?loadBalance=LEASTLAG&readFallback=Fail&probeTimeout=%202s%20&readYourWrites=FALSE", null);
-        assertThat(config.loadBalance()).isEqualTo(LoadBalance.LEAST_LAG);
-        assertThat(config.readFallback()).isEqualTo(ReadFallback.FAIL);
-        assertThat(config.probeTimeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(config.readYourWrites()).isFalse();
+        assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.LEAST_LAG);
+        assertThat(config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)).isEqualTo(ReadFallback.FAIL);
+        assertThat(config.duration(PghaProperty.PROBE_TIMEOUT)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.flag(PghaProperty.READ_YOUR_WRITES)).isFalse();
     }
 
     // ---- bad values ----
@@ -244,9 +244,9 @@ class PghaConfigTest {
                 .startsWith("Invalid value for pgha property maxReplicaLag: '1s' (must be greater than probeInterval, 2s,");
         assertThat(invalid("jdbc:pgha://h1/db?probeInterval=2s", null).getMessage())
                 .startsWith("Invalid value for pgha property probeInterval: '2s' (must be less than maxReplicaLag, 2s");
-        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?maxReplicaLag=501ms", null).maxReplicaLag())
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?maxReplicaLag=501ms", null).duration(PghaProperty.MAX_REPLICA_LAG))
                 .isEqualTo(Duration.ofMillis(501));
-        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?maxReplicaLag=3s&probeInterval=2s", null).probeInterval())
+        assertThat(PghaConfig.parse("jdbc:pgha://h1/db?maxReplicaLag=3s&probeInterval=2s", null).duration(PghaProperty.PROBE_INTERVAL))
                 .isEqualTo(Duration.ofSeconds(2));
     }
 
@@ -423,7 +423,7 @@ class PghaConfigTest {
         PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/my%20db%C3%A9?ApplicationName=EHR%20ward%E2%80%933"
                 + "&password=p%26ss%3Dw%25rd&maxReplica%4Cag=3s&options=-c+search_path%3Dehr", null);
         assertThat(config.database()).isEqualTo("my dbé");
-        assertThat(config.maxReplicaLag()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.duration(PghaProperty.MAX_REPLICA_LAG)).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.pgjdbcProperties())
                 .containsEntry("ApplicationName", "EHR ward–3")
                 .containsEntry("password", "p&ss=w%rd")
@@ -453,8 +453,8 @@ class PghaConfigTest {
         assertThat(pgjdbc).containsEntry("sslmode", "verify-full").containsEntry("ApplicationName", "ehr")
                 .containsEntry("user", "alice").containsEntry("password", PASSWORD).containsEntry("connectTimeout", "5");
         assertThat(config.user()).isEqualTo("alice");
-        assertThat(config.probeTimeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(config.maxReplicaLag()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.duration(PghaProperty.PROBE_TIMEOUT)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.duration(PghaProperty.MAX_REPLICA_LAG)).isEqualTo(Duration.ofSeconds(3));
     }
 
     @Test
@@ -474,7 +474,7 @@ class PghaConfigTest {
         PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db", info);
         info.setProperty("loadBalance", "leastLag");
         info.setProperty("sslmode", "disable");
-        assertThat(config.loadBalance()).isEqualTo(LoadBalance.RANDOM);
+        assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.RANDOM);
         assertThat(config.pgjdbcProperties()).containsEntry("sslmode", "require");
         assertThatThrownBy(() -> config.hosts().add(new HostSpec("h9", 5432)))
                 .isInstanceOf(UnsupportedOperationException.class);
@@ -602,5 +602,41 @@ class PghaConfigTest {
         assertThat((Throwable) e).as("accepted %s", url).isNotNull();
         assertThat(e.getSQLState()).isEqualTo(PghaSqlState.INVALID_CONFIGURATION);
         return e;
+    }
+
+    @Test
+    void aPropertyReadWithTheAccessorOfAnotherTypeIsABug() throws SQLException {
+        PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db", null);
+        assertThatThrownBy(() -> config.flag(PghaProperty.MAX_REPLICA_LAG))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxReplicaLag is a DURATION property, not a BOOLEAN one");
+        assertThatThrownBy(() -> config.duration(PghaProperty.TRANSACTION_REPLAY_LIMIT))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> config.choice(PghaProperty.READ_FALLBACK, LoadBalance.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("readFallback is not a choice of LoadBalance");
+    }
+
+    @Test
+    void aPropertyWithoutDefaultIsReadByAnAccessorThatAllowsItUnset() throws SQLException {
+        PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db", null);
+        assertThat(config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES)).isEmpty();
+        assertThat(config.text(PghaProperty.MONITOR_USER)).isNull();
+    }
+
+    /** {@link PghaConfig#choice} maps a spelling to a constant by position: the orders must agree. */
+    @ParameterizedTest
+    @CsvSource({"readFallback", "loadBalance", "sessionReset"})
+    void everyChoiceReadsBackAsTheConstantSpeltSo(String name) throws SQLException {
+        PghaProperty property = PghaProperty.forName(name).orElseThrow();
+        for (String spelling : property.choices()) {
+            PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db?" + name + "=" + spelling, null);
+            String read = switch (property) {
+                case READ_FALLBACK -> config.choice(property, ReadFallback.class).value();
+                case LOAD_BALANCE -> config.choice(property, LoadBalance.class).value();
+                default -> config.choice(property, SessionReset.class).value();
+            };
+            assertThat(read).isEqualTo(spelling);
+        }
     }
 }
