@@ -1,9 +1,7 @@
 package org.pgha.driver.topology;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,23 +57,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
      */
     static final Duration MAX_REJECTED_INTERVAL = Duration.ofSeconds(30);
 
-    /**
-     * One round trip: role, WAL position, timeline, system identifier. A replica's timeline is
-     * {@code received_tli}, which needs {@code pg_read_all_stats}; without that privilege, or
-     * while no WAL receiver runs, the last restartpoint's timeline stands in. It is never newer
-     * than the truth, so a replica that did not switch to the new timeline is never taken for one
-     * that did.
-     */
-    static final String PROBE_SQL = "SELECT r,"
-            + " (CASE WHEN r THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,"
-            + " CASE WHEN r THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),"
-            + " (SELECT timeline_id FROM pg_control_checkpoint()))"
-            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
-            + " (SELECT system_identifier FROM pg_control_system()),"
-            + " CASE WHEN r THEN NULL ELSE pg_current_wal_flush_lsn()::text END,"
-            + " (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint"
-            + " FROM pg_is_in_recovery() AS r";
-
     private final PghaConfig config;
     private final ProbeConnector connector;
     private final LongSupplier nanoClock;
@@ -96,7 +77,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     /** Each node's last probe failure, for messages and suppressed exceptions; none once it answers. */
     private final Map<HostSpec, SQLException> lastFailures = new java.util.concurrent.ConcurrentHashMap<>();
     /** The physical connections the application holds, by node, aborted when their node goes DOWN. */
-    private final Map<HostSpec, java.util.Set<Connection>> inUse = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConnectionTracker inUse;
     private final Object published = new Object();
     private final Map<HostSpec, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
     /** Guarded by publishLock. */
@@ -134,6 +115,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.name = config.clusterKey();
+        this.inUse = new ConnectionTracker(name);
         this.topology = Topology.initial(config.hosts());
         this.fastSince = nanoClock.getAsLong();
         this.firstRound = new CountDownLatch(config.hosts().size());
@@ -296,7 +278,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
      */
     @Override
     public void track(HostSpec host, Connection physical) {
-        inUse.computeIfAbsent(host, h -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(physical);
+        inUse.track(host, physical);
     }
 
     /**
@@ -305,17 +287,13 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
      */
     @Override
     public boolean isTracked(HostSpec host, Connection physical) {
-        java.util.Set<Connection> set = inUse.get(host);
-        return set != null && set.contains(physical);
+        return inUse.isTracked(host, physical);
     }
 
     /** Undoes {@link #track}. */
     @Override
     public void untrack(HostSpec host, Connection physical) {
-        java.util.Set<Connection> set = inUse.get(host);
-        if (set != null) {
-            set.remove(physical);
-        }
+        inUse.untrack(host, physical);
     }
 
     /**
@@ -339,24 +317,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         }
         fire(events);
         return true;
-    }
-
-    private void abortConnections(HostSpec host, String why) {
-        java.util.Set<Connection> set = inUse.get(host);
-        if (set == null || set.isEmpty()) {
-            return;
-        }
-        int aborted = 0;
-        for (Connection c : set.toArray(new Connection[0])) {
-            set.remove(c);
-            try {
-                c.abort(Runnable::run);
-                aborted++;
-            } catch (SQLException | RuntimeException e) {
-                log.debug("pgha cluster {}: could not abort a connection to {}", name, host, e);
-            }
-        }
-        log.info("pgha cluster {}: {} {}: aborted {} connections to it", name, host, why, aborted);
     }
 
     @Override
@@ -392,11 +352,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ probing
-
-    /** What one probe found. */
-    private record ProbeResult(boolean primary, long lsn, int timeline, long systemIdentifier, long flushLsn,
-            long startedMicros) {
-    }
 
     private final class NodeProber implements Runnable {
         final HostSpec host;
@@ -471,19 +426,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                 c.setAutoCommit(true);
                 connection = c;
             }
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(PROBE_SQL)) {
-                rs.next();
-                boolean recovery = rs.getBoolean(1);
-                String lsn = rs.getString(2);
-                int timeline = rs.getInt(3);
-                long systemIdentifier = rs.getLong(4);
-                String flush = rs.getString(5);
-                long started = rs.getLong(6);
-                long position = lsn == null ? -1 : Lsn.parse(lsn);
-                // Read after the write position, the flushed one may have passed it meanwhile.
-                return new ProbeResult(!recovery, position, timeline, systemIdentifier,
-                        flush == null ? -1 : Math.min(position, Lsn.parse(flush)), started);
-            }
+            return ProbeResult.of(c);
         }
 
         private void pause() {
@@ -574,7 +517,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             fenced = publish(before, next, events);
         }
         if (fenced != null) {
-            abortConnections(fenced, "no longer takes writes");
+            inUse.abort(fenced, "no longer takes writes");
         }
         fire(events);
     }
@@ -603,10 +546,10 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                     events), events);
         }
         if (wentDown) {
-            abortConnections(host, "is DOWN");
+            inUse.abort(host, "is DOWN");
         }
         if (fenced != null && !fenced.equals(host)) {
-            abortConnections(fenced, "no longer takes writes");
+            inUse.abort(fenced, "no longer takes writes");
         }
         fire(events);
     }
