@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.management.ObjectName;
+import org.pgha.driver.failover.Journal;
+import org.pgha.driver.jdbc.LogicalConnection;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.Node;
 
@@ -29,8 +31,10 @@ import org.pgha.testkit.Node;
 record Sample(long heapBytes, int threads, long journalEntries, long logicalConnections,
         Map<String, Integer> serverConnections) {
 
-    static final String JOURNAL_ENTRY = "org.pgha.driver.jdbc.Journal$Entry";
-    static final String LOGICAL_CONNECTION = "org.pgha.driver.jdbc.LogicalConnection";
+    // Named by class, not by string, so that a move of either class cannot turn the count into a
+    // silent 0 (a journal entry named by a stale string did, once).
+    static final String JOURNAL_ENTRY = Journal.Entry.class.getName();
+    static final String LOGICAL_CONNECTION = LogicalConnection.class.getName();
 
     static Sample take(LocalCluster cluster) throws Exception {
         Map<String, Long> instances = histogram(List.of(JOURNAL_ENTRY, LOGICAL_CONNECTION));
@@ -77,7 +81,7 @@ record Sample(long heapBytes, int threads, long journalEntries, long logicalConn
         Map<String, Long> counts = new LinkedHashMap<>();
         classes.forEach(c -> counts.put(c, 0L));
         for (String line : text.split("\n")) {
-            // "   12:          345          6789  org.pgha.driver.jdbc.Journal$Entry (module)"
+            // "   12:          345          6789  org.pgha.driver.failover.Journal$Entry (module)"
             String[] parts = line.trim().split("\\s+");
             if (parts.length >= 4 && counts.containsKey(parts[3])) {
                 counts.put(parts[3], Long.parseLong(parts[1]));
