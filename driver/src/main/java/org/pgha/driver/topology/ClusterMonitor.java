@@ -5,10 +5,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +58,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     static final Duration MAX_REJECTED_INTERVAL = Duration.ofSeconds(30);
 
     private final PghaConfig config;
-    private final ProbeConnector connector;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final String name;
@@ -68,18 +67,14 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final Object wake = new Object();
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
     private final Object publishLock = new Object();
-    private final Map<HostSpec, Long> systemIdentifiers = new java.util.LinkedHashMap<>();
-    /**
-     * Each node's server identity: its system identifier and its postmaster's start time, which
-     * no two servers share. Two names with one identity are one server; guarded by publishLock.
-     */
-    private final Map<HostSpec, String> serverIdentities = new HashMap<>();
+    /** Which nodes are this cluster's servers, each once; guarded by publishLock. */
+    private final ServerIdentities identities;
     /** Each node's last probe failure, for messages and suppressed exceptions; none once it answers. */
-    private final Map<HostSpec, SQLException> lastFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<HostSpec, SQLException> lastFailures = new ConcurrentHashMap<>();
     /** The physical connections the application holds, by node, aborted when their node goes DOWN. */
     private final ConnectionTracker inUse;
     private final Object published = new Object();
-    private final Map<HostSpec, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<HostSpec, Long> suspects = new ConcurrentHashMap<>();
     /** Guarded by publishLock. */
     private final FailoverTracker failover;
 
@@ -91,27 +86,12 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private volatile long fastSince;
     private static final long NOT_FAST = Long.MIN_VALUE;
     private volatile boolean closed;
-    /** The primary's samples, the node and the timeline they come from; guarded by publishLock. */
-    private PrimaryHistory history = PrimaryHistory.empty();
-    private HostSpec historyOwner;
-    private int historyTimeline;
-    /**
-     * Each primary's last flushed WAL position ({@code pg_current_wal_flush_lsn()}), for the
-     * history mark: what survives a crash of its host. Guarded by publishLock.
-     */
-    private final Map<HostSpec, Long> flushedLsns = new HashMap<>();
-    /** The diverged primary last reported, so that one divergence is one event; guarded by publishLock. */
-    private NodeState reportedDivergence;
-
-    /** Opens a probe connection to one node. */
-    @FunctionalInterface
-    public interface ProbeConnector {
-        Connection connect(HostSpec host) throws SQLException;
-    }
+    /** The primary's samples and the newest history a write target had; guarded by publishLock. */
+    private final HistoryKeeper history;
 
     public ClusterMonitor(PghaConfig config, ProbeConnector connector, LongSupplier nanoClock, Clock wallClock) {
         this.config = Objects.requireNonNull(config, "config");
-        this.connector = Objects.requireNonNull(connector, "connector");
+        Objects.requireNonNull(connector, "connector");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.name = config.clusterKey();
@@ -119,9 +99,12 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         this.topology = Topology.initial(config.hosts());
         this.fastSince = nanoClock.getAsLong();
         this.firstRound = new CountDownLatch(config.hosts().size());
+        this.identities = new ServerIdentities(name, config.hosts(), wallClock);
+        this.history = new HistoryKeeper(config, wallClock);
         this.failover = new FailoverTracker(config.duration(PghaProperty.FAILOVER_TIMEOUT).toNanos());
+        Probes owner = new Probes();
         for (HostSpec host : config.hosts()) {
-            probers.add(new NodeProber(host));
+            probers.add(new NodeProber(host, config, connector, nanoClock, owner, wake));
         }
     }
 
@@ -165,25 +148,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
 
     /** The latest snapshot, as the public {@link ClusterStatus}. */
     public ClusterStatus status() {
-        Topology t = topology;
-        long now = nanoClock.getAsLong();
-        List<ClusterStatus.Node> nodes = new ArrayList<>(t.nodes().size());
-        for (NodeState n : t.nodes()) {
-            boolean usable = n.up() && !n.refused();
-            long lagNanos = usable ? t.lagNanos(n, now) : Long.MAX_VALUE;
-            long lagBytes = usable ? t.lagBytes(n) : -1;
-            nodes.add(new ClusterStatus.Node(n.host().toString(), ClusterStatus.Role.valueOf(n.role().name()), n.up(),
-                    n.refused(), n.timeline(), lagNanos == Long.MAX_VALUE ? null : Duration.ofNanos(lagNanos),
-                    lagBytes < 0 ? null : lagBytes, n.lastError()));
-        }
-        WriteTarget target = t.writeTarget();
-        ClusterStatus.Writes writes = switch (target.status()) {
-            case OK -> ClusterStatus.Writes.PRIMARY;
-            case NO_PRIMARY -> ClusterStatus.Writes.NO_PRIMARY;
-            case SPLIT_BRAIN -> ClusterStatus.Writes.SPLIT_BRAIN;
-            case DIVERGED -> ClusterStatus.Writes.HISTORY_DIVERGED;
-        };
-        return new ClusterStatus(wallClock.instant(), writes, target.isOk() ? target.node().host().toString() : null, nodes);
+        return topology.status(nanoClock.getAsLong(), wallClock.instant());
     }
 
     /** The clock probe times and write acknowledgements are measured on, in nanoseconds. */
@@ -353,143 +318,38 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
 
     // ------------------------------------------------------------------ probing
 
-    private final class NodeProber implements Runnable {
-        final HostSpec host;
-        final Thread thread;
-        private volatile Connection connection;
-        private boolean counted;
-        /** Probes in a row that the node rejected ({@link Rejection#rejects}). */
-        private int rejections;
-
-        NodeProber(HostSpec host) {
-            this.host = host;
-            this.thread = new Thread(this, "pgha-probe-" + host);
-            this.thread.setDaemon(true);
+    /** The monitor as its probers see it. */
+    private final class Probes implements NodeProber.Owner {
+        @Override
+        public boolean closed() {
+            return closed;
         }
 
         @Override
-        public void run() {
-            while (!closed) {
-                probeOnce();
-                if (!counted) {
-                    counted = true;
-                    firstRound.countDown();
-                }
-                pause();
-            }
-            closeConnection();
-        }
-
-        private void probeOnce() {
-            long sentAt = nanoClock.getAsLong();
-            try {
-                ProbeResult result = probe();
-                long took = nanoClock.getAsLong() - sentAt;
-                if (took > config.duration(PghaProperty.PROBE_TIMEOUT).toNanos()) {
-                    closeConnection();
-                    String error = "probe took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over probeTimeout";
-                    lastFailures.put(host, new SQLException(host + ": " + error, "08006"));
-                    failed(host, sentAt, error, true);
-                } else {
-                    lastFailures.remove(host);
-                    if (rejections > 0) {
-                        log.info("pgha cluster {}: node {} accepts the monitor again", name, host);
-                    }
-                    rejections = 0;
-                    succeeded(host, sentAt, result);
-                }
-            } catch (SQLException | RuntimeException e) {
-                closeConnection();
-                if (e instanceof SQLException sql && Rejection.rejects(sql)) {
-                    rejections++;
-                    if (rejections == 1) {
-                        log.warn("pgha cluster {}: node {} rejects the monitor: {}; probing it again at most every {}"
-                                + " until it accepts", name, host, describe(e), PghaProperty.formatDuration(MAX_REJECTED_INTERVAL));
-                    }
-                } else {
-                    rejections = 0;
-                }
-                if (!closed) {
-                    boolean timedOut = nanoClock.getAsLong() - sentAt >= config.duration(PghaProperty.PROBE_TIMEOUT).toNanos();
-                    lastFailures.put(host, e instanceof SQLException ? (SQLException) e
-                            : new SQLException(host + ": " + describe(e), "08006", e));
-                    failed(host, sentAt, describe(e), timedOut);
-                }
-            }
-        }
-
-        private ProbeResult probe() throws SQLException {
-            Connection c = connection;
-            if (c == null) {
-                c = connector.connect(host);
-                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.duration(PghaProperty.PROBE_TIMEOUT).toMillis()));
-                c.setAutoCommit(true);
-                connection = c;
-            }
-            return ProbeResult.of(c);
-        }
-
-        private void pause() {
-            if (rejections > 0) {
-                backOff();
-                return;
-            }
+        public long pauseMillis(HostSpec host) {
             // A suspect node (failed, not yet DOWN) is retried fast too, so that failureThreshold
             // failures take tens of milliseconds, not failureThreshold probe intervals.
             NodeState self = topology.node(host).orElseThrow();
             boolean suspect = self.up() && self.consecutiveFailures() > 0;
-            long millis = (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.duration(PghaProperty.PROBE_INTERVAL)).toMillis();
-            synchronized (wake) {
-                if (closed) {
-                    return;
-                }
-                try {
-                    wake.wait(Math.max(1, millis));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    closed = closed || Thread.currentThread().isInterrupted();
-                }
-            }
+            return (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.duration(PghaProperty.PROBE_INTERVAL)).toMillis();
         }
 
-        /**
-         * The pause after a rejection: {@code probeInterval} doubled with each rejection in a
-         * row, at most {@link #MAX_REJECTED_INTERVAL}; requests for fast probes do not cut it short.
-         */
-        private void backOff() {
-            long millis = config.duration(PghaProperty.PROBE_INTERVAL).toMillis() << Math.min(rejections - 1, 20);
-            // Real time, whatever clock the monitor measures probes on.
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, MAX_REJECTED_INTERVAL.toMillis()));
-            synchronized (wake) {
-                for (long left = until - System.nanoTime(); !closed && left > 0; left = until - System.nanoTime()) {
-                    try {
-                        wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        closed = true;
-                    }
-                }
-            }
+        @Override
+        public void firstProbed(HostSpec host) {
+            firstRound.countDown();
         }
 
-        void closeConnection() {
-            Connection c = connection;
-            connection = null;
-            if (c != null) {
-                try {
-                    // abort, not close: close would wait on a hung node's socket.
-                    c.abort(Runnable::run);
-                } catch (SQLException | RuntimeException ignored) {
-                    // it is going away either way
-                }
-            }
+        @Override
+        public void succeeded(HostSpec host, long sentAt, ProbeResult result) {
+            lastFailures.remove(host);
+            ClusterMonitor.this.succeeded(host, sentAt, result);
         }
-    }
 
-    private static String describe(Exception e) {
-        String state = e instanceof SQLException ? ((SQLException) e).getSQLState() : null;
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return state == null ? message : message + " (SQLState " + state + ")";
+        @Override
+        public void failed(HostSpec host, long sentAt, SQLException failure, String error, boolean timedOut) {
+            lastFailures.put(host, failure);
+            ClusterMonitor.this.failed(host, sentAt, error, timedOut);
+        }
     }
 
     // ------------------------------------------------------------------ publishing
@@ -507,13 +367,12 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
                 events.add(event(ClusterEvent.Type.ROLE_CHANGED, host, previous.role() + " -> " + role));
             }
-            flushedLsns.put(host, result.flushLsn());
+            history.flushed(host, result.flushLsn());
             Topology.Builder builder = before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong());
-            serverIdentities.put(host, Long.toUnsignedString(result.systemIdentifier()) + "/" + result.startedMicros());
-            refuseStrangers(before, builder, now, result.systemIdentifier(), events);
+            identities.refuseStrangers(before, builder, now, result, events);
             Topology next = builder.build();
-            next = withPrimarySample(next, now);
-            next = checkHistory(next, events);
+            next = history.withPrimarySample(next, now);
+            next = history.check(next, events);
             fenced = publish(before, next, events);
         }
         if (fenced != null) {
@@ -542,7 +401,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                 // The primary failed a probe: find out fast what the cluster looks like now.
                 fastSince = nanoClock.getAsLong();
             }
-            fenced = publish(before, checkHistory(before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(),
+            fenced = publish(before, history.check(before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(),
                     events), events);
         }
         if (wentDown) {
@@ -552,124 +411,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             inUse.abort(fenced, "no longer takes writes");
         }
         fire(events);
-    }
-
-    /** Adds a primary's sample to the history when it comes from the node that takes writes. */
-    private Topology withPrimarySample(Topology next, NodeState node) {
-        WriteTarget target = next.writeTarget();
-        if (node.role() != NodeRole.PRIMARY || !target.isOk() || !target.node().host().equals(node.host())) {
-            return next;
-        }
-        boolean samePrimary = node.host().equals(historyOwner) && node.timeline() == historyTimeline
-                && (history.isEmpty() || node.lsn() >= history.latestLsn());
-        if (!samePrimary) {
-            // Another primary, another timeline, or a position that went back: start afresh.
-            history = PrimaryHistory.empty();
-            historyOwner = node.host();
-            historyTimeline = node.timeline();
-        }
-        if (node.lsn() >= 0 && (history.isEmpty() || node.probeSentAtNanos() - history.latestSentAtNanos() > 0)) {
-            history = history.with(node.probeSentAtNanos(), node.lsn());
-        }
-        return next.toBuilder().primaryHistory(historyOwner, historyTimeline, history).build();
-    }
-
-    /**
-     * The cluster's {@code system_identifier} is the one most nodes report (on a tie, the one
-     * seen first); every node reporting another is refused, and the verdict is renewed for all
-     * nodes whenever one reports, so a stranger probed early never passes for a member.
-     */
-    private void refuseStrangers(Topology before, Topology.Builder builder, NodeState reporting, long identifier,
-            List<ClusterEvent> events) {
-        systemIdentifiers.put(reporting.host(), identifier);
-        Map<Long, Integer> counts = new HashMap<>();
-        for (long id : systemIdentifiers.values()) {
-            counts.merge(id, 1, Integer::sum);
-        }
-        long majority = identifier;
-        int best = -1;
-        // systemIdentifiers keeps insertion order, so the first identifier seen wins a tie.
-        for (long id : systemIdentifiers.values()) {
-            int count = counts.get(id);
-            if (count > best) {
-                best = count;
-                majority = id;
-            }
-        }
-        for (NodeState node : before.nodes()) {
-            Long id = systemIdentifiers.get(node.host());
-            if (id == null) {
-                continue;
-            }
-            HostSpec alias = sameServerListedBefore(node.host());
-            boolean refused = id != majority || alias != null;
-            if (refused && !node.refused()) {
-                String detail = alias != null
-                        ? "the same server as " + alias + " (the same system identifier and start time): the URL names it"
-                                + " twice, and only " + alias + " is used"
-                        : "system_identifier " + Long.toUnsignedString(id) + " is not this cluster's "
-                                + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
-                log.warn("pgha cluster {}: node {} refused: {}", name, node.host(), detail);
-                events.add(event(ClusterEvent.Type.NODE_REFUSED, node.host(), detail));
-            }
-            NodeState state = node.host().equals(reporting.host()) ? reporting : node;
-            builder.node(state.withRefused(refused));
-        }
-    }
-
-    /** The node listed before {@code host} in the URL that is the same server, or null. */
-    private HostSpec sameServerListedBefore(HostSpec host) {
-        String identity = serverIdentities.get(host);
-        if (identity == null) {
-            return null;
-        }
-        for (HostSpec other : config.hosts()) {
-            if (other.equals(host)) {
-                return null;
-            }
-            if (identity.equals(serverIdentities.get(other))) {
-                return other;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Keeps the newest history a write target had ({@link HistoryMark}) and reports a primary
-     * whose history lacks it: an ERROR log line and a {@link ClusterEvent.Type#HISTORY_DIVERGED}
-     * event, once per diverged primary and timeline. With {@code followDivergedHistory} the new
-     * history is accepted at once; otherwise the write target stays DIVERGED.
-     */
-    private Topology checkHistory(Topology next, List<ClusterEvent> events) {
-        WriteTarget target = next.writeTarget();
-        if (target.status() == WriteTarget.Status.DIVERGED) {
-            NodeState behind = target.behind();
-            if (reportedDivergence == null || !reportedDivergence.host().equals(behind.host())
-                    || reportedDivergence.timeline() != behind.timeline()) {
-                reportedDivergence = behind;
-                String detail = target.mark().describe(behind);
-                boolean follow = config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY);
-                log.error("pgha cluster {}: history diverged: {}. {}", name, detail, follow
-                        ? "followDivergedHistory=true: writes go to it from now on"
-                        : "Writes and reads are refused (SQLState 08R05) until " + target.mark().primary()
-                                + " is primary again or the application calls acceptDivergedHistory()");
-                events.add(event(ClusterEvent.Type.HISTORY_DIVERGED, behind.host(), detail));
-            }
-            if (config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY)) {
-                return next.toBuilder().historyMark(target.mark().accept(behind)).build();
-            }
-            return next;
-        }
-        if (target.isOk()) {
-            reportedDivergence = null;
-            HistoryMark mark = next.historyMark();
-            NodeState primary = target.node();
-            HistoryMark advanced = HistoryMark.advance(mark, primary, flushedLsns.getOrDefault(primary.host(), Lsn.UNKNOWN));
-            if (advanced != mark) {
-                return next.toBuilder().historyMark(advanced).build();
-            }
-        }
-        return next;
     }
 
     /**

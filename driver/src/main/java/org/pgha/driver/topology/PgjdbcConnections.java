@@ -141,7 +141,7 @@ public final class PgjdbcConnections implements NodeConnections {
      * {@code probeTimeout} (pgjdbc counts whole seconds, so at least one), named
      * {@code pgha monitor} in {@code pg_stat_activity}.
      */
-    public static ClusterMonitor.ProbeConnector probes(PghaConfig config) {
+    public static ProbeConnector probes(PghaConfig config) {
         Properties p = config.pgjdbcProperties();
         if (config.text(PghaProperty.MONITOR_USER) != null) {
             p.setProperty("user", config.text(PghaProperty.MONITOR_USER));
