@@ -78,11 +78,11 @@ final class HistoryKeeper {
         WriteTarget target = next.writeTarget();
         if (target.status() == WriteTarget.Status.DIVERGED) {
             NodeState behind = target.behind();
+            boolean follow = config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY);
             if (reportedDivergence == null || !reportedDivergence.host().equals(behind.host())
                     || reportedDivergence.timeline() != behind.timeline()) {
                 reportedDivergence = behind;
                 String detail = target.mark().describe(behind);
-                boolean follow = config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY);
                 log.error("pgha cluster {}: history diverged: {}. {}", cluster, detail, follow
                         ? "followDivergedHistory=true: writes go to it from now on"
                         : "Writes and reads are refused (SQLState 08R05) until " + target.mark().primary()
@@ -90,7 +90,7 @@ final class HistoryKeeper {
                 events.add(new ClusterEvent(ClusterEvent.Type.HISTORY_DIVERGED, behind.host().toString(), detail,
                         wallClock.instant()));
             }
-            if (config.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY)) {
+            if (follow) {
                 return next.toBuilder().historyMark(target.mark().accept(behind)).build();
             }
             return next;

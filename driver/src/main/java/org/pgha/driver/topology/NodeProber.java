@@ -103,11 +103,12 @@ final class NodeProber implements Runnable {
             }
         } catch (SQLException | RuntimeException e) {
             closeConnection();
+            String error = describe(e);
             if (e instanceof SQLException sql && Rejection.rejects(sql)) {
                 rejections++;
                 if (rejections == 1) {
                     log.warn("pgha cluster {}: node {} rejects the monitor: {}; probing it again at most every {}"
-                            + " until it accepts", cluster, host, describe(e),
+                            + " until it accepts", cluster, host, error,
                             PghaProperty.formatDuration(ClusterMonitor.MAX_REJECTED_INTERVAL));
                 }
             } else {
@@ -116,8 +117,8 @@ final class NodeProber implements Runnable {
             if (!closed()) {
                 boolean timedOut = nanoClock.getAsLong() - sentAt >= timeout;
                 SQLException failure = e instanceof SQLException sql ? sql
-                        : new SQLException(host + ": " + describe(e), "08006", e);
-                owner.failed(host, sentAt, failure, describe(e), timedOut);
+                        : new SQLException(host + ": " + error, "08006", e);
+                owner.failed(host, sentAt, failure, error, timedOut);
             }
         }
     }
@@ -187,7 +188,7 @@ final class NodeProber implements Runnable {
         }
     }
 
-    static String describe(Exception e) {
+    private static String describe(Exception e) {
         String state = e instanceof SQLException ? ((SQLException) e).getSQLState() : null;
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return state == null ? message : message + " (SQLState " + state + ")";

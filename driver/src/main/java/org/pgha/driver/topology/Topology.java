@@ -292,23 +292,22 @@ public final class Topology {
 
     /** This snapshot as the public {@link ClusterStatus}, with lags as of {@code now} (nanos) and taken {@code at}. */
     public ClusterStatus status(long now, Instant at) {
-        Topology t = this;
-        List<ClusterStatus.Node> nodes = new ArrayList<>(t.nodes().size());
-        for (NodeState n : t.nodes()) {
+        List<ClusterStatus.Node> members = new ArrayList<>(nodes().size());
+        for (NodeState n : nodes()) {
             boolean usable = n.up() && !n.refused();
-            long lagNanos = usable ? t.lagNanos(n, now) : Long.MAX_VALUE;
-            long lagBytes = usable ? t.lagBytes(n) : -1;
-            nodes.add(new ClusterStatus.Node(n.host().toString(), ClusterStatus.Role.valueOf(n.role().name()), n.up(),
-                    n.refused(), n.timeline(), lagNanos == Long.MAX_VALUE ? null : Duration.ofNanos(lagNanos),
-                    lagBytes < 0 ? null : lagBytes, n.lastError()));
+            long lag = usable ? lagNanos(n, now) : Long.MAX_VALUE;
+            long bytes = usable ? lagBytes(n) : -1;
+            members.add(new ClusterStatus.Node(n.host().toString(), ClusterStatus.Role.valueOf(n.role().name()), n.up(),
+                    n.refused(), n.timeline(), lag == Long.MAX_VALUE ? null : Duration.ofNanos(lag),
+                    bytes < 0 ? null : bytes, n.lastError()));
         }
-        WriteTarget target = t.writeTarget();
+        WriteTarget target = writeTarget();
         ClusterStatus.Writes writes = switch (target.status()) {
             case OK -> ClusterStatus.Writes.PRIMARY;
             case NO_PRIMARY -> ClusterStatus.Writes.NO_PRIMARY;
             case SPLIT_BRAIN -> ClusterStatus.Writes.SPLIT_BRAIN;
             case DIVERGED -> ClusterStatus.Writes.HISTORY_DIVERGED;
         };
-        return new ClusterStatus(at, writes, target.isOk() ? target.node().host().toString() : null, nodes);
+        return new ClusterStatus(at, writes, target.isOk() ? target.node().host().toString() : null, members);
     }
 }
