@@ -28,8 +28,14 @@ import org.pgha.testkit.LocalCluster;
  * is their mean with a 95% interval. It complements {@link PoolOverheadBenchmark} (JMH), which
  * measures each pool on a cluster of its own.
  *
+ * <p>The workloads: {@code select}, a point SELECT by key; {@code insert}, an autocommit INSERT;
+ * {@code transaction}, a read-write transaction as {@code @Transactional} code runs it (autocommit
+ * off, a SELECT by key, an UPDATE of the row, COMMIT, autocommit back on), with pgha's
+ * commit-outcome resolution; {@code exactly-once}, the autocommit INSERT with pgha's
+ * {@code exactlyOnceAutocommit=true} against HikariCP's plain one.
+ *
  * <pre>
- * java -cp bench/target/benchmarks.jar org.pgha.bench.InterleavedOverhead [threads] [select|insert] [pairs]
+ * java -cp bench/target/benchmarks.jar org.pgha.bench.InterleavedOverhead [threads] [select|insert|transaction|exactly-once] [pairs]
  * </pre>
  */
 public final class InterleavedOverhead {
@@ -42,7 +48,7 @@ public final class InterleavedOverhead {
 
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 4;
-        boolean insert = args.length > 1 && args[1].equals("insert");
+        String workload = args.length > 1 ? args[1] : "select";
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         try (LocalCluster cluster = LocalCluster.builder().standbys(1).start()) {
             try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
@@ -55,10 +61,17 @@ public final class InterleavedOverhead {
             hikari.setJdbcUrl(cluster.jdbcUrl(cluster.primary()));
             configure(hikari, cluster);
             PghaPoolDataSource pgha = new PghaPoolDataSource();
-            pgha.setJdbcUrl("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database());
+            pgha.setJdbcUrl("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database()
+                    + (workload.equals("exactly-once") ? "?exactlyOnceAutocommit=true" : ""));
             configure(pgha, cluster);
             try (hikari; pgha) {
-                Operation operation = insert ? new Insert() : InterleavedOverhead::pointSelect;
+                Operation operation = switch (workload) {
+                    case "select" -> InterleavedOverhead::pointSelect;
+                    case "insert", "exactly-once" -> new Insert();
+                    case "transaction" -> InterleavedOverhead::transaction;
+                    default -> throw new IllegalArgumentException("unknown workload " + workload
+                            + ": select, insert, transaction or exactly-once");
+                };
                 for (int i = 0; i < 10; i++) { // warm-up, both alike
                     measure(hikari, operation, threads);
                     measure(pgha, operation, threads);
@@ -86,7 +99,7 @@ public final class InterleavedOverhead {
                 }
                 double half = 1.96 * Math.sqrt(variance / pairs);
                 System.out.printf("%s, %d threads, %d pairs: HikariCP %.0f ops/s, pgha %.0f ops/s;"
-                                + " pgha / HikariCP = %.3f ± %.3f (95%%)%n", insert ? "insert" : "point select", threads,
+                                + " pgha / HikariCP = %.3f ± %.3f (95%%)%n", workload, threads,
                         pairs, hikariSum / pairs, pghaSum / pairs, mean, half);
             }
         }
@@ -111,6 +124,29 @@ public final class InterleavedOverhead {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
             }
+        }
+    }
+
+    /** A read-write transaction as Spring's transaction manager runs it on a borrowed connection. */
+    private static void transaction(DataSource ds) throws SQLException {
+        int id = 1 + ThreadLocalRandom.current().nextInt(ACCOUNTS);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            long balance;
+            try (PreparedStatement ps = c.prepareStatement("SELECT balance FROM account WHERE id = ?")) {
+                ps.setInt(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    balance = rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE account SET balance = ? WHERE id = ?")) {
+                ps.setLong(1, balance + 1);
+                ps.setInt(2, id);
+                ps.executeUpdate();
+            }
+            c.commit();
+            c.setAutoCommit(true);
         }
     }
 

@@ -65,10 +65,24 @@ class CommitOutcomeClusterTest {
 
     @Test
     void aCommitWhoseAnswerIsLostAfterTheServerCommittedReturnsSuccess(LocalCluster cluster) throws Exception {
+        // The INSERT reads the transaction id along: the COMMIT is the next round trip.
+        answerLostAfterCommit(cluster, "INSERT INTO outcome VALUES (?)", 1);
+    }
+
+    @Test
+    void theSameWhenTheIdIsReadByAQueryOfItsOwnBeforeTheCommit(LocalCluster cluster) throws Exception {
+        // A write that cannot carry the id query (it starts with WITH): the id is read before the COMMIT.
+        answerLostAfterCommit(cluster, "WITH w AS (INSERT INTO outcome VALUES (?) RETURNING id) SELECT count(*) FROM w", 6);
+    }
+
+    private void answerLostAfterCommit(LocalCluster cluster, String insert, long id) throws Exception {
         Node sync = cluster.synchronousStandby().orElseThrow();
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
-            insert(c, 1);
+            try (PreparedStatement ps = c.prepareStatement(insert)) {
+                ps.setLong(1, id);
+                ps.execute();
+            }
             // The commit record is written on the primary, which then waits for the frozen
             // synchronous standby: the client gets no answer.
             cluster.freeze(sync);
@@ -94,7 +108,7 @@ class CommitOutcomeClusterTest {
                 cluster.thaw(sync);
             }
             commit.get(60, TimeUnit.SECONDS); // no exception: pgha found it committed
-            assertThat(count(cluster, 1)).isEqualTo(1);
+            assertThat(count(cluster, id)).isEqualTo(1);
         }
     }
 

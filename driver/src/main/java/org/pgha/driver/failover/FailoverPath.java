@@ -14,6 +14,7 @@ import org.pgha.driver.routing.NodeBinding;
 import org.pgha.driver.routing.ReadYourWrites;
 import org.pgha.driver.routing.RoutingIntent;
 import org.pgha.driver.topology.ClusterView;
+import org.pgha.driver.topology.Lsn;
 import org.pgha.driver.topology.NodeState;
 import org.pgha.driver.PghaProperty;
 
@@ -82,6 +83,10 @@ public final class FailoverPath {
     private boolean writePending;
     /** The application unwrapped the physical connection: what it does there is not in the journal. */
     private boolean exposed;
+    /** The transaction's id and insert position, read along with one of its writes; null until then. */
+    private CommitOutcome.InDoubt idRead;
+    /** A statement ran on the primary since the transaction's id was last read (or found unassigned). */
+    private boolean idUnread;
 
     public FailoverPath(NodeBinding binding, ClusterView monitor, FailureClassifier classifier, ClusterMetrics metrics,
                         PghaConfig config, ReadYourWrites reads, Owner owner) {
@@ -286,8 +291,29 @@ public final class FailoverPath {
                 reads.acknowledged(monitor.nanoTime());
             } else {
                 writePending = true;
+                idUnread = true;
             }
         }
+    }
+
+    /**
+     * Whether the statement about to run on the bound connection should read the transaction's
+     * id along ({@link TransactionIdQuery}): a transaction on the primary whose id is not known yet.
+     */
+    public boolean readsTransactionId() {
+        return !autoCommit && idRead == null && binding.isBound() && binding.forWrites() && !readOnly;
+    }
+
+    /**
+     * The transaction's id and insert position, read along with the statement that just ran
+     * (after {@link #executed()}): a null id means nothing the transaction ran so far wrote.
+     */
+    public void transactionIdRead(String xid, String insertLsn) throws SQLException {
+        if (xid != null) {
+            NodeState node = binding.node();
+            idRead = new CommitOutcome.InDoubt(xid, Lsn.parse(insertLsn), node.host(), node.timeline());
+        }
+        idUnread = false;
     }
 
     /**
@@ -457,8 +483,11 @@ public final class FailoverPath {
     /** Called by the journal after each execution it replayed. */
     private void replayed() {
         statements++;
+        // The replayed statements run as they are: the id of the transaction they make is read before its COMMIT.
+        idRead = null;
         if (binding.forWrites() && !readOnly) {
             writePending = true;
+            idUnread = true;
         }
     }
 
@@ -491,7 +520,7 @@ public final class FailoverPath {
             CommitOutcome.InDoubt doubt = null;
             if (writePending) {
                 try {
-                    doubt = CommitOutcome.before(physical, ranOn);
+                    doubt = inDoubt(physical, ranOn);
                 } catch (SQLException e) {
                     // Nothing was committed: the COMMIT was not sent.
                     replayAfterLoss(e, attempt);
@@ -536,6 +565,21 @@ public final class FailoverPath {
             transactionEnded(true);
             return;
         }
+    }
+
+    /**
+     * The transaction's id and insert position for its COMMIT: read along with its writes when
+     * they could carry the query, otherwise read now (one round trip). Null when every statement
+     * it ran was read along and none wrote: there is nothing a lost COMMIT could lose.
+     */
+    private CommitOutcome.InDoubt inDoubt(Connection physical, NodeState ranOn) throws SQLException {
+        if (idRead != null && idRead.host().equals(ranOn.host()) && idRead.timeline() == ranOn.timeline()) {
+            return idRead;
+        }
+        if (idRead == null && !idUnread) {
+            return null;
+        }
+        return CommitOutcome.before(physical, ranOn);
     }
 
     /** The node was lost before COMMIT was sent: replays the transaction, or throws what the application sees. */
@@ -614,6 +658,8 @@ public final class FailoverPath {
             journal.clear();
         }
         writePending = false;
+        idRead = null;
+        idUnread = false;
         active = false;
         statements = 0;
     }

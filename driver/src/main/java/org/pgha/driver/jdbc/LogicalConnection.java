@@ -181,7 +181,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public Statement createStatement() throws SQLException {
-        return new LogicalStatement(this, c -> c.createStatement());
+        return new LogicalStatement(this, c -> c.createStatement(), true);
     }
 
     @Override
@@ -196,7 +196,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        return new LogicalPreparedStatement(this, c -> c.prepareStatement(sql));
+        return new LogicalPreparedStatement(this, c -> c.prepareStatement(sql), sql);
     }
 
     @Override

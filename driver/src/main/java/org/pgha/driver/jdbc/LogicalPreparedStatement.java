@@ -2,6 +2,7 @@ package org.pgha.driver.jdbc;
 
 import java.sql.Blob;
 import java.sql.Clob;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.pgha.codegen.Forward;
 import org.pgha.driver.failover.Parameters;
+import org.pgha.driver.failover.TransactionIdQuery;
 
 /**
  * A prepared statement of a {@link LogicalConnection}. Every parameter is set on the physical
@@ -65,9 +67,68 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
     /** By parameter index - 1; made at the first parameter, grown to the highest index set. */
     private Param[] params = NONE;
     private List<Param[]> batch;
+    /** The SQL with the transaction-id query appended, when it can carry it; null otherwise. */
+    private final String withIdSql;
+    /** The physical statement of {@link #withIdSql}, made when first needed, and the connection it is on. */
+    private PreparedStatement withId;
+    private Connection withIdOwner;
 
     LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory) throws SQLException {
-        super(connection, factory);
+        this(connection, factory, null);
+    }
+
+    /**
+     * @param sql the SQL of a statement prepared with the default result set type, concurrency
+     *     and holdability and no generated keys, which may read the transaction id along; null otherwise
+     */
+    LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory, String sql)
+            throws SQLException {
+        super(connection, factory, sql != null);
+        this.withIdSql = TransactionIdQuery.appendableTo(sql) ? sql + TransactionIdQuery.APPENDED : null;
+    }
+
+    /**
+     * The statement prepared with the query appended, on the physical connection of this one,
+     * with its settings and parameters; null when this execution cannot carry the query.
+     */
+    @Override
+    Statement withTransactionId(Statement s, String sql) throws SQLException {
+        if (withIdSql == null || !idReadable() || batch != null || oneShot(params)) {
+            return null;
+        }
+        Connection c = owner();
+        if (withId == null || withIdOwner != c) {
+            closeWithId();
+            withId = c.prepareStatement(withIdSql);
+            withIdOwner = c;
+        }
+        applySettings(withId);
+        withId.clearParameters();
+        apply(withId, params);
+        return withId;
+    }
+
+    @Override
+    boolean runAppended(Statement s, String sql) throws SQLException {
+        return ((PreparedStatement) s).execute();
+    }
+
+    private void closeWithId() {
+        if (withId != null) {
+            try {
+                withId.close();
+            } catch (SQLException ignored) {
+                // its connection may be gone already
+            }
+            withId = null;
+            withIdOwner = null;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        closeWithId();
+        super.close();
     }
 
     @Override
@@ -190,22 +251,22 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
 
     @Override
     public ResultSet executeQuery() throws SQLException {
-        return execute(s -> ((PreparedStatement) s).executeQuery());
+        return execute(s -> ((PreparedStatement) s).executeQuery(), Shape.QUERY, null);
     }
 
     @Override
     public int executeUpdate() throws SQLException {
-        return execute(s -> ((PreparedStatement) s).executeUpdate());
+        return execute(s -> ((PreparedStatement) s).executeUpdate(), Shape.UPDATE, null);
     }
 
     @Override
     public long executeLargeUpdate() throws SQLException {
-        return execute(s -> ((PreparedStatement) s).executeLargeUpdate());
+        return execute(s -> ((PreparedStatement) s).executeLargeUpdate(), Shape.LARGE_UPDATE, null);
     }
 
     @Override
     public boolean execute() throws SQLException {
-        return execute(s -> ((PreparedStatement) s).execute());
+        return execute(s -> ((PreparedStatement) s).execute(), Shape.EXECUTE, null);
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.pgha.driver.failover.Journal;
 import org.pgha.driver.failover.Parameters;
 import org.pgha.driver.failover.Replayable;
 import org.pgha.driver.failover.ResultDigest;
+import org.pgha.driver.failover.TransactionIdQuery;
 
 /**
  * A statement of a {@link LogicalConnection}. Its physical statement lives on the physical
@@ -28,8 +29,31 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
         S create(Connection physical) throws SQLException;
     }
 
+    /** How the application asked for an execution's result: what a run with the transaction id read along returns. */
+    enum Shape { QUERY, UPDATE, LARGE_UPDATE, EXECUTE }
+
+    /**
+     * The results of the last execution that read the transaction id along: the application's
+     * own (a result set, or an update count), the id's result hidden behind them.
+     */
+    private static final class IdRun {
+        final Statement ran;
+        final ResultSet results;
+        final long count;
+        /** The application moved past its result (getMoreResults): there is none left. */
+        boolean moved;
+
+        IdRun(Statement ran, ResultSet results, long count) {
+            this.ran = ran;
+            this.results = results;
+            this.count = count;
+        }
+    }
+
     final LogicalConnection connection;
     private final Factory<? extends Statement> factory;
+    /** Whether the physical statements come from plain {@code createStatement()}/{@code prepareStatement(sql)}. */
+    private final boolean plain;
     private Statement physical;
     private Connection owner;
     private boolean closed;
@@ -54,9 +78,21 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
     private LogicalResultSet currentResult;
     private LogicalResultSet currentKeys;
 
+    /** The last execution, when it read the transaction id along; null otherwise. */
+    private IdRun idRun;
+
     LogicalStatement(LogicalConnection connection, Factory<? extends Statement> factory) throws SQLException {
+        this(connection, factory, false);
+    }
+
+    /**
+     * @param plain whether {@code factory} makes statements with the default result set type,
+     *     concurrency and holdability and no generated keys: only those read the id along
+     */
+    LogicalStatement(LogicalConnection connection, Factory<? extends Statement> factory, boolean plain) throws SQLException {
         this.connection = connection;
         this.factory = factory;
+        this.plain = plain;
         for (int attempt = 1; ; attempt++) {
             Connection c = connection.physicalFor(false);
             try {
@@ -108,7 +144,12 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
         return physical;
     }
 
-    private void applySettings(Statement s) throws SQLException {
+    /** The physical connection the physical statement lives on. */
+    final Connection owner() {
+        return owner;
+    }
+
+    final void applySettings(Statement s) throws SQLException {
         if (maxFieldSize >= 0) {
             s.setMaxFieldSize(maxFieldSize);
         }
@@ -284,20 +325,36 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
      * looked at.
      */
     final <R> R execute(Execution<R> execution) throws SQLException {
-        if (connection.path.exactlyOnce()) {
-            return connection.path.exactlyOnce(() -> executeOnce(execution));
-        }
-        return executeOnce(execution);
+        return execute(execution, null, null);
     }
 
-    private <R> R executeOnce(Execution<R> execution) throws SQLException {
+    /**
+     * The same, for an execution that may read the transaction id along: {@code shape} says
+     * what the application asked for, {@code sql} is the text of a {@link Statement}'s
+     * execution (null for a prepared statement, which knows its own).
+     */
+    final <R> R execute(Execution<R> execution, Shape shape, String sql) throws SQLException {
+        if (connection.path.exactlyOnce()) {
+            return connection.path.exactlyOnce(() -> executeOnce(execution, shape, sql));
+        }
+        return executeOnce(execution, shape, sql);
+    }
+
+    private <R> R executeOnce(Execution<R> execution, Shape shape, String sql) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Statement s = target();
+            idRun = null;
             try {
-                R result = execution.run(s);
-                connection.path.executed();
-                return handedOut(connection.path.record(this, execution, result, s), result);
+                Statement withId = shape != null && connection.path.readsTransactionId() ? withTransactionId(s, sql) : null;
+                if (withId == null) {
+                    R result = execution.run(s);
+                    connection.path.executed();
+                    return handedOut(connection.path.record(this, execution, result, s), result);
+                }
+                R result = runWithTransactionId(withId, shape, sql);
+                return handedOut(connection.path.record(this, execution, result, this), result);
             } catch (SQLException e) {
+                idRun = null;
                 SQLException outcome = connection.path.afterFailure(e, attempt);
                 if (outcome != null) {
                     throw outcome;
@@ -308,21 +365,87 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
         }
     }
 
+    /**
+     * The physical statement that runs an execution with the transaction-id query appended
+     * ({@link TransactionIdQuery}), or null when this execution cannot carry it. A statement runs
+     * {@code sql} with the query appended on its own physical statement.
+     */
+    Statement withTransactionId(Statement s, String sql) throws SQLException {
+        return plain && sql != null && idReadable() && TransactionIdQuery.appendableTo(sql) ? s : null;
+    }
+
+    /** Whether the settings allow the id's result behind the application's: no cursor fetch, no closing on completion. */
+    final boolean idReadable() {
+        return fetchSize <= 0 && !closeOnCompletion && batch == null;
+    }
+
+    /** Runs the execution with the query appended on {@code s}: true if its first result is a result set. */
+    boolean runAppended(Statement s, String sql) throws SQLException {
+        return s.execute(sql + TransactionIdQuery.APPENDED);
+    }
+
+    /** Runs the execution and the id query in one round trip; the application gets its own result only. */
+    @SuppressWarnings("unchecked")
+    private <R> R runWithTransactionId(Statement s, Shape shape, String sql) throws SQLException {
+        boolean isResultSet = runAppended(s, sql);
+        ResultSet results = isResultSet ? s.getResultSet() : null;
+        long count = isResultSet ? -1 : s.getLargeUpdateCount();
+        if (!s.getMoreResults(Statement.KEEP_CURRENT_RESULT)) {
+            throw new SQLException("The transaction id query appended to the statement gave no result", "XX000");
+        }
+        String xid;
+        String lsn;
+        try (ResultSet id = s.getResultSet()) {
+            id.next();
+            xid = id.getString(1);
+            lsn = id.getString(2);
+        }
+        idRun = new IdRun(s, results, count);
+        connection.path.executed();
+        connection.path.transactionIdRead(xid, lsn);
+        switch (shape) {
+            case QUERY:
+                if (results == null) {
+                    throw new SQLException("No results were returned by the query.", "02000");
+                }
+                return (R) results;
+            case UPDATE:
+                if (results != null) {
+                    results.close();
+                    throw new SQLException("A result was returned when none was expected.", "0100E");
+                }
+                return (R) Integer.valueOf(count > Integer.MAX_VALUE ? Statement.SUCCESS_NO_INFO : (int) count);
+            case LARGE_UPDATE:
+                if (results != null) {
+                    results.close();
+                    throw new SQLException("A result was returned when none was expected.", "0100E");
+                }
+                return (R) Long.valueOf(count);
+            default:
+                return (R) Boolean.valueOf(isResultSet);
+        }
+    }
+
     /** The same, for SQL text that may change session state. */
     final <R> R execute(String sql, Execution<R> execution) throws SQLException {
-        R result = execute(execution);
+        return execute(sql, null, execution);
+    }
+
+    /** The same, for SQL text that may also read the transaction id along. */
+    final <R> R execute(String sql, Shape shape, Execution<R> execution) throws SQLException {
+        R result = execute(execution, shape, sql);
         connection.observed(sql);
         return result;
     }
 
     @Override
     public ResultSet executeQuery(String sql) throws SQLException {
-        return execute(sql, s -> s.executeQuery(sql));
+        return execute(sql, Shape.QUERY, s -> s.executeQuery(sql));
     }
 
     @Override
     public int executeUpdate(String sql) throws SQLException {
-        return execute(sql, s -> s.executeUpdate(sql));
+        return execute(sql, Shape.UPDATE, s -> s.executeUpdate(sql));
     }
 
     @Override
@@ -342,7 +465,7 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
 
     @Override
     public long executeLargeUpdate(String sql) throws SQLException {
-        return execute(sql, s -> s.executeLargeUpdate(sql));
+        return execute(sql, Shape.LARGE_UPDATE, s -> s.executeLargeUpdate(sql));
     }
 
     @Override
@@ -362,7 +485,7 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
 
     @Override
     public boolean execute(String sql) throws SQLException {
-        return execute(sql, s -> s.execute(sql));
+        return execute(sql, Shape.EXECUTE, s -> s.execute(sql));
     }
 
     @Override
@@ -482,8 +605,59 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
 
     // ------------------------------------------------------------------ results and the rest
 
+    /** The physical statement the last execution ran on, for its results and warnings. */
+    final Statement ran() throws SQLException {
+        return idRun != null ? idRun.ran : current();
+    }
+
+    @Override
+    public int getUpdateCount() throws SQLException {
+        if (idRun != null) {
+            checkOpen();
+            long count = idRun.moved || idRun.results != null ? -1 : idRun.count;
+            return count > Integer.MAX_VALUE ? Statement.SUCCESS_NO_INFO : (int) count;
+        }
+        return current().getUpdateCount();
+    }
+
+    @Override
+    public long getLargeUpdateCount() throws SQLException {
+        if (idRun != null) {
+            checkOpen();
+            return idRun.moved || idRun.results != null ? -1 : idRun.count;
+        }
+        return current().getLargeUpdateCount();
+    }
+
+    @Override
+    public java.sql.SQLWarning getWarnings() throws SQLException {
+        return ran().getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        current().clearWarnings();
+        if (idRun != null) {
+            idRun.ran.clearWarnings();
+        }
+    }
+
     @Override
     public ResultSet getResultSet() throws SQLException {
+        if (idRun != null) {
+            checkOpen();
+            if (idRun.moved || idRun.results == null) {
+                return null;
+            }
+            if (currentResult == null) {
+                Journal.Entry entry = lastEntry;
+                currentResult = new LogicalResultSet(this, idRun.results, entry == null ? null : new ResultDigest());
+                if (entry != null) {
+                    entry.results(currentResult);
+                }
+            }
+            return currentResult;
+        }
         ResultSet rs = current().getResultSet();
         if (rs == null) {
             return null;
@@ -509,6 +683,20 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
             connection.path.notReplayable("the application called Statement.getMoreResults");
         }
         lastEntry = null;
+        if (idRun != null) {
+            // One statement ran: there are no more results; the current one closes unless kept.
+            checkOpen();
+            if (current != Statement.KEEP_CURRENT_RESULT && !idRun.moved && idRun.results != null) {
+                if (currentResult != null) {
+                    currentResult.close();
+                } else {
+                    idRun.results.close();
+                }
+            }
+            idRun.moved = true;
+            currentResult = null;
+            return false;
+        }
         currentResult = null;
         return current().getMoreResults(current);
     }

@@ -254,4 +254,78 @@ class FailoverPathTest {
         assertThat(nodes.acquired).isEmpty();
         assertThat(ended).containsExactly("committed");
     }
+
+    static final String ID_QUERY = "SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text";
+
+    @Test
+    void aTransactionWhoseIdWasReadWithItsWriteCommitsWithoutAQueryOfItsOwn() throws SQLException {
+        FailoverPath path = inTransaction(path(""));
+        statement(path);
+        assertThat(path.readsTransactionId()).as("the id is not known yet").isTrue();
+        path.transactionIdRead("731", "0/3000060");
+        assertThat(path.readsTransactionId()).as("known: later statements need not read it").isFalse();
+
+        path.commit();
+
+        assertThat(nodes.last(P).executed()).doesNotContain(ID_QUERY);
+        assertThat(nodes.last(P).calls()).contains("commit()");
+        assertThat(ended).containsExactly("committed");
+    }
+
+    @Test
+    void aStatementRunAfterTheIdWasFoundUnassignedMakesTheCommitReadIt() throws SQLException {
+        FailoverPath path = inTransaction(path(""));
+        statement(path);
+        path.transactionIdRead(null, "0/3000060");
+        statement(path); // could not carry the query (a SELECT that may write through a function, say)
+        assertThat(path.readsTransactionId()).isTrue();
+
+        path.commit();
+
+        assertThat(nodes.last(P).executed()).containsExactly(ID_QUERY);
+    }
+
+    @Test
+    void aTransactionWhoseEveryStatementReadNoIdCommitsWithoutAQuery() throws SQLException {
+        FailoverPath path = inTransaction(path(""));
+        statement(path);
+        path.transactionIdRead(null, "0/3000060");
+
+        path.commit();
+
+        assertThat(nodes.last(P).executed()).isEmpty();
+        assertThat(ended).containsExactly("committed");
+    }
+
+    @Test
+    void theIdIsReadAgainInTheNextTransactionAndNotOnAReadOnlyOne() throws SQLException {
+        FailoverPath path = inTransaction(path(""));
+        statement(path);
+        path.transactionIdRead("731", "0/3000060");
+        path.commit();
+        statement(path);
+        assertThat(path.readsTransactionId()).as("a new transaction").isTrue();
+        path.commit();
+        path.readOnly(true);
+        statement(path);
+        assertThat(path.readsTransactionId()).as("read-only: nothing to look up").isFalse();
+    }
+
+    @Test
+    void aReplayedTransactionReadsItsNewIdBeforeItsCommit() throws SQLException {
+        FailoverPath path = inTransaction(path("transactionReplay=true"));
+        JournalTest.Fake insert = new JournalTest.Fake("INSERT INTO results VALUES (1)");
+        Connection c = path.physicalFor(true);
+        path.record(insert, insert.update(), 1, c.createStatement());
+        path.executed();
+        path.transactionIdRead("731", "0/3000060");
+        path.physicalFor(true);
+        assertThat((Throwable) path.afterFailure(LOST, 1)).isNull();
+        assertThat(binding.node().host()).isEqualTo(R);
+
+        path.commit();
+
+        assertThat(nodes.last(R).executed()).as("the id of P's transaction means nothing on R")
+                .containsExactly(insert.sql, ID_QUERY);
+    }
 }

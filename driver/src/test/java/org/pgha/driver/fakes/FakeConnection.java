@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ public final class FakeConnection implements InvocationHandler {
     private boolean closed;
     private boolean aborted;
     private long updateCount = 1;
+    /** The row every query of its statements returns: a transaction id and an insert position, by default. */
+    private String[] queryRow = {"731", "0/3000060"};
     private final Connection proxy;
 
     public FakeConnection(String name) {
@@ -135,6 +138,9 @@ public final class FakeConnection implements InvocationHandler {
                 case "executeUpdate":
                     executed.add((String) args[0]);
                     return (int) updateCount;
+                case "executeQuery":
+                    executed.add((String) args[0]);
+                    return row(queryRow);
                 case "getLargeUpdateCount":
                     return updateCount;
                 case "getConnection":
@@ -145,6 +151,28 @@ public final class FakeConnection implements InvocationHandler {
         };
         return (Statement) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Statement.class},
                 handler);
+    }
+
+    /** A result set of one row of text values. */
+    private ResultSet row(String[] values) {
+        boolean[] read = {false};
+        InvocationHandler handler = (self, method, args) -> {
+            switch (method.getName()) {
+                case "next":
+                    boolean first = !read[0];
+                    read[0] = true;
+                    return first;
+                case "getString":
+                    return values[(Integer) args[0] - 1];
+                case "hashCode":
+                    return System.identityHashCode(self);
+                case "equals":
+                    return self == args[0];
+                default:
+                    return defaultValue(method.getReturnType());
+            }
+        };
+        return (ResultSet) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ResultSet.class}, handler);
     }
 
     private static Object defaultValue(Class<?> type) {
