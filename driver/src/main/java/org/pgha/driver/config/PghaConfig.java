@@ -45,6 +45,9 @@ public final class PghaConfig {
     private final String user;
     private final Map<String, String> passThrough;
     private final Map<PghaProperty, Object> values;
+    /** Choices resolved to their constants, by property ordinal: read at every connection, resolved once. */
+    private final Enum<?>[] chosen = new Enum<?>[PROPERTIES];
+    private static final int PROPERTIES = PghaProperty.values().length;
 
     PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {
@@ -131,13 +134,19 @@ public final class PghaConfig {
      * spelt so: the choices are listed in the order of {@code type}'s constants.
      */
     public <E extends Enum<E>> E choice(PghaProperty property, Class<E> type) {
+        Enum<?> known = chosen[property.ordinal()];
+        if (type.isInstance(known)) {
+            return type.cast(known);
+        }
         Object spelling = required(property, PghaProperty.Type.CHOICE);
         E[] constants = type.getEnumConstants();
         List<String> choices = property.choices();
         if (choices.size() != constants.length) {
             throw new IllegalArgumentException(property.propertyName() + " is not a choice of " + type.getSimpleName());
         }
-        return constants[choices.indexOf(spelling)];
+        E constant = constants[choices.indexOf(spelling)];
+        chosen[property.ordinal()] = constant; // the same constant whichever thread resolves it
+        return constant;
     }
 
     private Object required(PghaProperty property, PghaProperty.Type type) {

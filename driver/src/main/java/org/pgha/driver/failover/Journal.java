@@ -114,15 +114,16 @@ public final class Journal {
         }
         Parameters parameters = statement.parameters();
         int weight = parameters.weight();
+        long size = parameters == Parameters.NOT_REPEATABLE ? 0 : parameters.bytes();
         if (parameters == Parameters.NOT_REPEATABLE) {
             stop("a parameter was set from a stream or from an object of the lost connection");
         } else if (executions + weight > limit) {
             stop("it ran more than transactionReplayLimit (" + limit + ") statements");
-        } else if (bytes + parameters.bytes() > byteLimit) {
+        } else if (bytes + size > byteLimit) {
             stop("its parameters took more than transactionReplayMaxBytes (" + byteLimit + ") bytes");
         } else {
             executions += weight;
-            bytes += parameters.bytes();
+            bytes += size;
             Entry entry = new Entry(statement, execution, parameters);
             entries.add(entry);
             if (!(result instanceof ResultSet)) {

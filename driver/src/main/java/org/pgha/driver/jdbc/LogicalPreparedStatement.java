@@ -101,9 +101,10 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
             closeWithId();
             withId = c.prepareStatement(withIdSql);
             withIdOwner = c;
+        } else {
+            withId.clearParameters();
         }
         applySettings(withId);
-        withId.clearParameters();
         apply(withId, params);
         return withId;
     }
