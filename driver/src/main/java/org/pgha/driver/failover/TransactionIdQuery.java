@@ -29,55 +29,8 @@ public final class TransactionIdQuery {
         if (sql == null || sql.indexOf(';') >= 0) {
             return false;
         }
-        int i = skipSpaceAndComments(sql, 0);
-        if (i < 0) {
-            return false;
-        }
-        return keyword(sql, i, "INSERT") || keyword(sql, i, "UPDATE") || keyword(sql, i, "DELETE")
-                || keyword(sql, i, "MERGE");
+        String first = SqlText.word(sql, 0);
+        return first.equals("INSERT") || first.equals("UPDATE") || first.equals("DELETE") || first.equals("MERGE");
     }
 
-    /** The index of the first character that is neither white space nor in a comment; -1 for an unterminated comment. */
-    private static int skipSpaceAndComments(String s, int i) {
-        int n = s.length();
-        while (i < n) {
-            char c = s.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
-                int end = s.indexOf('\n', i);
-                if (end < 0) {
-                    return n;
-                }
-                i = end + 1;
-            } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
-                // Block comments nest in PostgreSQL.
-                int depth = 1;
-                i += 2;
-                while (depth > 0) {
-                    if (i + 1 >= n) {
-                        return -1;
-                    }
-                    if (s.charAt(i) == '/' && s.charAt(i + 1) == '*') {
-                        depth++;
-                        i += 2;
-                    } else if (s.charAt(i) == '*' && s.charAt(i + 1) == '/') {
-                        depth--;
-                        i += 2;
-                    } else {
-                        i++;
-                    }
-                }
-            } else {
-                return i;
-            }
-        }
-        return i;
-    }
-
-    private static boolean keyword(String sql, int i, String word) {
-        int end = i + word.length();
-        return sql.regionMatches(true, i, word, 0, word.length())
-                && end < sql.length() && !(Character.isLetterOrDigit(sql.charAt(end)) || sql.charAt(end) == '_');
-    }
 }

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.pgha.codegen.Forward;
 import org.pgha.driver.failover.Parameters;
+import org.pgha.driver.failover.SqlText;
 import org.pgha.driver.failover.TransactionIdQuery;
 
 /**
@@ -73,18 +74,24 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
     private PreparedStatement withId;
     private Connection withIdOwner;
 
-    LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory) throws SQLException {
-        this(connection, factory, null);
-    }
+    /** Whether the SQL can run in a transaction of pgha's ({@code exactlyOnceAutocommit}). */
+    private final boolean fitsInTransaction;
 
     /**
-     * @param sql the SQL of a statement prepared with the default result set type, concurrency
-     *     and holdability and no generated keys, which may read the transaction id along; null otherwise
+     * @param sql the statement's SQL
+     * @param plain whether it was prepared with the default result set type, concurrency and
+     *     holdability and no generated keys: only then may it read the transaction id along
      */
-    LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory, String sql)
+    LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory, String sql, boolean plain)
             throws SQLException {
-        super(connection, factory, sql != null);
-        this.withIdSql = TransactionIdQuery.appendableTo(sql) ? sql + TransactionIdQuery.APPENDED : null;
+        super(connection, factory, plain);
+        this.withIdSql = plain && TransactionIdQuery.appendableTo(sql) ? sql + TransactionIdQuery.APPENDED : null;
+        this.fitsInTransaction = SqlText.fitsInTransaction(sql);
+    }
+
+    @Override
+    boolean fitsInTransaction(String ignored) {
+        return fitsInTransaction;
     }
 
     /**

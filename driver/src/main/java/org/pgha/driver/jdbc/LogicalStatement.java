@@ -12,6 +12,7 @@ import org.pgha.driver.failover.Journal;
 import org.pgha.driver.failover.Parameters;
 import org.pgha.driver.failover.Replayable;
 import org.pgha.driver.failover.ResultDigest;
+import org.pgha.driver.failover.SqlText;
 import org.pgha.driver.failover.TransactionIdQuery;
 
 /**
@@ -334,10 +335,29 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
      * execution (null for a prepared statement, which knows its own).
      */
     final <R> R execute(Execution<R> execution, Shape shape, String sql) throws SQLException {
-        if (connection.path.exactlyOnce()) {
+        if (connection.path.exactlyOnce() && fitsInTransaction(sql)) {
             return connection.path.exactlyOnce(() -> executeOnce(execution, shape, sql));
         }
         return executeOnce(execution, shape, sql);
+    }
+
+    /**
+     * Whether the execution can run in a transaction of pgha's, for {@code exactlyOnceAutocommit}:
+     * {@code sql}, or with none, every statement of the pending batch (see {@link SqlText#fitsInTransaction}).
+     */
+    boolean fitsInTransaction(String sql) {
+        if (sql != null) {
+            return SqlText.fitsInTransaction(sql);
+        }
+        if (batch == null) {
+            return false;
+        }
+        for (String each : batch) {
+            if (!SqlText.fitsInTransaction(each)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private <R> R executeOnce(Execution<R> execution, Shape shape, String sql) throws SQLException {
