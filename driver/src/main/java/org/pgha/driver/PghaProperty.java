@@ -82,8 +82,10 @@ public enum PghaProperty {
                     + " with SQLState 08R04. The default covers Patroni's default leader lease of 30 s."),
     EXACTLY_ONCE_AUTOCOMMIT("exactlyOnceAutocommit", Rule.bool(), "false",
             "Runs each autocommit write in a transaction of its own whose outcome pgha can look up after a failover,"
-                    + " so that it commits exactly once and is run again only when it surely did not commit. Costs two"
-                    + " more round trips per autocommit write."),
+                    + " so that it commits exactly once and is run again only when it surely did not commit. Costs one"
+                    + " more round trip per autocommit write (its COMMIT); statements that cannot run in a transaction"
+                    + " block (VACUUM, CREATE INDEX CONCURRENTLY, ...), transaction control, CALL, DO and multi-statement"
+                    + " text run as sent."),
     TRANSACTION_REPLAY("transactionReplay", Rule.bool(), "true",
             "If a transaction loses its node before its COMMIT succeeded, its statements are run again with their"
                     + " parameters on the new primary (or another replica, for a read-only transaction), and every"
