@@ -46,8 +46,7 @@ public final class PghaConfig {
     private final Map<String, String> passThrough;
     private final Map<PghaProperty, Object> values;
     /** Choices resolved to their constants, by property ordinal: read at every connection, resolved once. */
-    private final Enum<?>[] chosen = new Enum<?>[PROPERTIES];
-    private static final int PROPERTIES = PghaProperty.values().length;
+    private final Enum<?>[] chosen = new Enum<?>[PghaProperty.values().length];
 
     PghaConfig(List<HostSpec> hosts, String database, Map<String, String> passThrough,
                        Map<PghaProperty, Object> values) {

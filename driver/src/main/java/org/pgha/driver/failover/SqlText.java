@@ -1,7 +1,6 @@
 package org.pgha.driver.failover;
 
 import java.util.Locale;
-import java.util.Set;
 
 /** The few things pgha reads from a statement's SQL text: its leading keywords, past white space and comments. */
 public final class SqlText {
@@ -10,8 +9,11 @@ public final class SqlText {
      * Statements PostgreSQL refuses inside a transaction block, or that end or start one, or
      * that may (a procedure or a {@code DO} block can COMMIT): never wrapped in a transaction of pgha's.
      */
-    private static final Set<String> OUTSIDE_TRANSACTION_BLOCK = Set.of("VACUUM", "BEGIN", "START", "COMMIT", "END",
-            "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE", "CALL", "DO", "CLUSTER", "DISCARD", "CHECKPOINT");
+    private static final String[] OUTSIDE_TRANSACTION_BLOCK = {"VACUUM", "BEGIN", "START", "COMMIT", "END",
+        "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE", "CALL", "DO", "CLUSTER", "DISCARD", "CHECKPOINT"};
+
+    /** DDL that PostgreSQL runs only outside a transaction block when it names one of these words. */
+    private static final String[] OUTSIDE_TRANSACTION_BLOCK_DDL = {"CREATE", "DROP", "ALTER", "REINDEX"};
 
     private SqlText() {
     }
@@ -26,35 +28,37 @@ public final class SqlText {
         if (sql == null || sql.indexOf(';') >= 0) {
             return false;
         }
-        String first = word(sql, 0);
-        if (first.isEmpty() || OUTSIDE_TRANSACTION_BLOCK.contains(first)) {
+        int i = skipSpaceAndComments(sql, 0);
+        if (i < 0 || i >= sql.length() || startsWithAny(sql, i, OUTSIDE_TRANSACTION_BLOCK)) {
             return false;
         }
-        String upper = sql.toUpperCase(Locale.ROOT);
-        switch (first) {
-            case "CREATE":
-            case "DROP":
-            case "ALTER":
-            case "REINDEX":
-                // CREATE/DROP DATABASE, TABLESPACE, SUBSCRIPTION; ALTER SYSTEM; ... CONCURRENTLY; REINDEX SYSTEM/DATABASE
-                return !(upper.contains("CONCURRENTLY") || upper.contains("DATABASE") || upper.contains("TABLESPACE")
-                        || upper.contains("SUBSCRIPTION") || upper.contains("SYSTEM"));
-            default:
-                return true;
+        if (!startsWithAny(sql, i, OUTSIDE_TRANSACTION_BLOCK_DDL)) {
+            return true;
         }
+        // CREATE/DROP DATABASE, TABLESPACE, SUBSCRIPTION; ALTER SYSTEM; ... CONCURRENTLY; REINDEX SYSTEM/DATABASE
+        String upper = sql.toUpperCase(Locale.ROOT);
+        return !(upper.contains("CONCURRENTLY") || upper.contains("DATABASE") || upper.contains("TABLESPACE")
+                || upper.contains("SUBSCRIPTION") || upper.contains("SYSTEM"));
     }
 
-    /** The word that starts at the first character past white space and comments, upper-cased; empty if none. */
-    static String word(String sql, int from) {
-        int i = skipSpaceAndComments(sql, from);
-        if (i < 0) {
-            return "";
+    /**
+     * Whether the first word of {@code sql}, past white space and comments, is one of
+     * {@code words} (upper case), compared in place: nothing is allocated.
+     */
+    public static boolean startsWithAny(String sql, String... words) {
+        int i = skipSpaceAndComments(sql, 0);
+        return i >= 0 && startsWithAny(sql, i, words);
+    }
+
+    private static boolean startsWithAny(String sql, int i, String[] words) {
+        for (String word : words) {
+            int end = i + word.length();
+            if (sql.regionMatches(true, i, word, 0, word.length())
+                    && (end == sql.length() || !(Character.isLetterOrDigit(sql.charAt(end)) || sql.charAt(end) == '_'))) {
+                return true;
+            }
         }
-        int end = i;
-        while (end < sql.length() && (Character.isLetter(sql.charAt(end)) || sql.charAt(end) == '_')) {
-            end++;
-        }
-        return sql.substring(i, end).toUpperCase(Locale.ROOT);
+        return false;
     }
 
     /** The index of the first character that is neither white space nor in a comment; -1 for an unterminated comment. */

@@ -21,6 +21,8 @@ public final class TransactionIdQuery {
     public static final String APPENDED =
             "\n;SELECT pg_current_xact_id_if_assigned()::text, pg_current_wal_insert_lsn()::text";
 
+    private static final String[] WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE"};
+
     private TransactionIdQuery() {
     }
 
@@ -29,8 +31,6 @@ public final class TransactionIdQuery {
         if (sql == null || sql.indexOf(';') >= 0) {
             return false;
         }
-        String first = SqlText.word(sql, 0);
-        return first.equals("INSERT") || first.equals("UPDATE") || first.equals("DELETE") || first.equals("MERGE");
+        return SqlText.startsWithAny(sql, WRITES);
     }
-
 }

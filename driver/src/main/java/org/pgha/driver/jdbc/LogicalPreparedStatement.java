@@ -74,8 +74,7 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
     private PreparedStatement withId;
     private Connection withIdOwner;
 
-    /** Whether the SQL can run in a transaction of pgha's ({@code exactlyOnceAutocommit}). */
-    private final boolean fitsInTransaction;
+    private final String sql;
 
     /**
      * @param sql the statement's SQL
@@ -86,12 +85,13 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
             throws SQLException {
         super(connection, factory, plain);
         this.withIdSql = plain && TransactionIdQuery.appendableTo(sql) ? sql + TransactionIdQuery.APPENDED : null;
-        this.fitsInTransaction = SqlText.fitsInTransaction(sql);
+        this.sql = sql;
     }
 
+    /** Whether its SQL can run in a transaction of pgha's: asked only with {@code exactlyOnceAutocommit}. */
     @Override
     boolean fitsInTransaction(String ignored) {
-        return fitsInTransaction;
+        return SqlText.fitsInTransaction(sql);
     }
 
     /**

@@ -99,6 +99,15 @@ class FailoverPathTest {
         return path;
     }
 
+    /** An INSERT ran on the bound connection, succeeded and is in the journal. */
+    static JournalTest.Fake recordedInsert(FailoverPath path) throws SQLException {
+        JournalTest.Fake insert = new JournalTest.Fake("INSERT INTO results VALUES (1)");
+        Connection c = path.physicalFor(true);
+        path.record(insert, insert.update(), 1, c.createStatement());
+        path.executed();
+        return insert;
+    }
+
     /** The application's statement ran on the bound connection and succeeded. */
     static void statement(FailoverPath path) throws SQLException {
         path.physicalFor(true);
@@ -185,10 +194,7 @@ class FailoverPathTest {
     @Test
     void aLaterStatementLostWithReplayGoesOnOnTheNewPrimary() throws SQLException {
         FailoverPath path = inTransaction(path("transactionReplay=true"));
-        JournalTest.Fake insert = new JournalTest.Fake("INSERT INTO results VALUES (1)");
-        Connection c = path.physicalFor(true);
-        path.record(insert, insert.update(), 1, c.createStatement());
-        path.executed();
+        JournalTest.Fake insert = recordedInsert(path);
         path.physicalFor(true);
 
         assertThat((Throwable) path.afterFailure(LOST, 1)).as("replayed: the statement runs again").isNull();
@@ -314,10 +320,7 @@ class FailoverPathTest {
     @Test
     void aReplayedTransactionReadsItsNewIdBeforeItsCommit() throws SQLException {
         FailoverPath path = inTransaction(path("transactionReplay=true"));
-        JournalTest.Fake insert = new JournalTest.Fake("INSERT INTO results VALUES (1)");
-        Connection c = path.physicalFor(true);
-        path.record(insert, insert.update(), 1, c.createStatement());
-        path.executed();
+        JournalTest.Fake insert = recordedInsert(path);
         path.transactionIdRead("731", "0/3000060");
         path.physicalFor(true);
         assertThat((Throwable) path.afterFailure(LOST, 1)).isNull();
