@@ -65,11 +65,18 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
         return 16;
     }
 
+    /** The marker of SQL that cannot carry the transaction-id query (compared by identity). */
+    private static final String NOT_APPENDABLE = new String("");
+
     /** By parameter index - 1; made at the first parameter, grown to the highest index set. */
     private Param[] params = NONE;
     private List<Param[]> batch;
-    /** The SQL with the transaction-id query appended, when it can carry it; null otherwise. */
-    private final String withIdSql;
+    /**
+     * The SQL with the transaction-id query appended, made at the first execution that could
+     * carry it (so a read or an autocommit write never pays for it); {@link #NOT_APPENDABLE}
+     * when the SQL cannot carry it, null before it is known.
+     */
+    private String withIdSql;
     /** The physical statement of {@link #withIdSql}, made when first needed, and the connection it is on. */
     private PreparedStatement withId;
     private Connection withIdOwner;
@@ -84,7 +91,6 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
     LogicalPreparedStatement(LogicalConnection connection, Factory<PreparedStatement> factory, String sql, boolean plain)
             throws SQLException {
         super(connection, factory, plain);
-        this.withIdSql = plain && TransactionIdQuery.appendableTo(sql) ? sql + TransactionIdQuery.APPENDED : null;
         this.sql = sql;
     }
 
@@ -100,7 +106,13 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
      */
     @Override
     Statement withTransactionId(Statement s, String sql) throws SQLException {
-        if (withIdSql == null || !idReadable() || batch != null || oneShot(params)) {
+        if (!plain || !idReadable() || batch != null || oneShot(params)) {
+            return null;
+        }
+        if (withIdSql == null) {
+            withIdSql = TransactionIdQuery.appendableTo(this.sql) ? this.sql + TransactionIdQuery.APPENDED : NOT_APPENDABLE;
+        }
+        if (withIdSql == NOT_APPENDABLE) {
             return null;
         }
         Connection c = owner();

@@ -54,7 +54,7 @@ class LogicalStatement extends ForwardingStatement implements Statement, Replaya
     final LogicalConnection connection;
     private final Factory<? extends Statement> factory;
     /** Whether the physical statements come from plain {@code createStatement()}/{@code prepareStatement(sql)}. */
-    private final boolean plain;
+    final boolean plain;
     private Statement physical;
     private Connection owner;
     private boolean closed;
