@@ -16,6 +16,7 @@ import org.pgha.driver.topology.Lsn;
 import org.pgha.driver.topology.NodeRole;
 import org.pgha.driver.topology.NodeState;
 import org.pgha.driver.topology.PrimaryHistory;
+import org.pgha.driver.topology.ReadBasis;
 import org.pgha.driver.topology.Topology;
 import org.pgha.driver.topology.WriteTarget;
 
@@ -32,17 +33,18 @@ import org.pgha.driver.topology.WriteTarget;
  * A replica is eligible iff all of these hold:
  * <ol>
  *   <li>it is up, not refused, with role REPLICA ({@link Topology#replicas()});
- *   <li>there is an OK write target, and the replica is on its timeline (known, equal). A replica
- *       on another timeline may hold commits the primary never had, or miss the promotion.
- *       Without an OK write target there is no history of the current primary either (see
- *       {@link Topology#primaryHistory()}), so no replica is eligible: reads then fall back or
- *       fail, like writes. Simple, and safe;
- *   <li>its conservative lag ({@link PrimaryHistory#conservativeLagNanos}) is known and at most
- *       {@code maxReplicaLag}, and, if {@code maxReplicaLagBytes} is set, the latest primary
- *       sample is at most that many bytes ahead of its replay LSN;
- *   <li>if the session has written, the history shows the replica holds that write
- *       ({@link PrimaryHistory#covers}: a sample sent after the acknowledgement is at or below
- *       the replica's replay LSN);
+ *   <li>there is a read basis ({@link Topology#readBasis()}: an OK write target, or none and the
+ *       last one's history), and the replica is on its timeline (known, equal). A replica on
+ *       another timeline may hold commits the primary never had, or miss the promotion. With a
+ *       split brain or a diverged history there is no basis, and reads fall back or fail, like
+ *       writes;
+ *   <li>its conservative lag ({@link ReadBasis#conservativeLagNanos}: from the primary's samples
+ *       or a synchronous standby's) is known and at most {@code maxReplicaLag}, and, if
+ *       {@code maxReplicaLagBytes} is set, the latest sample is at most that many bytes ahead of
+ *       its replay LSN;
+ *   <li>if the session has written, the basis shows the replica holds that write
+ *       ({@link ReadBasis#covers}: a sample sent after the acknowledgement is at or below the
+ *       replica's replay LSN);
  *   <li>if the session has a token, the replica's replay LSN is at or above it.
  * </ol>
  * The primary satisfies 3 to 5 by definition. Among the eligible replicas, {@code loadBalance}
@@ -138,8 +140,8 @@ public final class Router {
             // A diverged history serves no read either, whatever readFallback says.
             return writeTarget(topology);
         }
-        if (target.isOk()) {
-            NodeState replica = chooseReplica(topology, target.node(), nowNanos, consistency);
+        if (!topology.readBasis().isNone()) {
+            NodeState replica = chooseReplica(topology, nowNanos, consistency);
             if (replica != null) {
                 return replica;
             }
@@ -173,33 +175,30 @@ public final class Router {
      */
     public boolean stillQualifies(RoutingIntent intent, HostSpec host, Topology topology, long nowNanos,
             ReadConsistency consistency) {
-        WriteTarget target = topology.writeTarget();
-        if (!target.isOk()) {
-            return false;
-        }
         if (intent == RoutingIntent.WRITE) {
-            return target.node().host().equals(host);
+            WriteTarget target = topology.writeTarget();
+            return target.isOk() && target.node().host().equals(host);
         }
         List<NodeState> nodes = topology.nodes();
         for (int i = 0, n = nodes.size(); i < n; i++) {
             NodeState node = nodes.get(i);
             if (node.host().equals(host)) {
-                return exclusion(node, target.node(), topology.primaryHistory(), nowNanos, consistency) == Exclusion.NONE;
+                return exclusion(node, topology.readBasis(), nowNanos, consistency) == Exclusion.NONE;
             }
         }
         return false;
     }
 
-    private NodeState chooseReplica(Topology topology, NodeState primary, long nowNanos, ReadConsistency consistency) {
+    private NodeState chooseReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
         List<NodeState> replicas = topology.replicas();
-        PrimaryHistory history = topology.primaryHistory();
+        ReadBasis history = topology.readBasis();
         int n = replicas.size();
         if (loadBalance == LoadBalance.LEAST_LAG) {
             NodeState best = null;
             long bestLag = Long.MAX_VALUE;
             for (int i = 0; i < n; i++) {
                 NodeState r = replicas.get(i);
-                if (exclusion(r, primary, history, nowNanos, consistency) == Exclusion.NONE) {
+                if (exclusion(r, history, nowNanos, consistency) == Exclusion.NONE) {
                     long lag = history.conservativeLagNanos(r.lsn(), nowNanos);
                     // Strictly smaller: ties keep the earlier seed.
                     if (best == null || lag < bestLag) {
@@ -212,7 +211,7 @@ public final class Router {
         }
         int eligible = 0;
         for (int i = 0; i < n; i++) {
-            if (exclusion(replicas.get(i), primary, history, nowNanos, consistency) == Exclusion.NONE) {
+            if (exclusion(replicas.get(i), history, nowNanos, consistency) == Exclusion.NONE) {
                 eligible++;
             }
         }
@@ -226,7 +225,7 @@ public final class Router {
         // so the same replicas are eligible and the pick-th one exists.
         for (int i = 0; i < n; i++) {
             NodeState r = replicas.get(i);
-            if (exclusion(r, primary, history, nowNanos, consistency) == Exclusion.NONE && pick-- == 0) {
+            if (exclusion(r, history, nowNanos, consistency) == Exclusion.NONE && pick-- == 0) {
                 return r;
             }
         }
@@ -234,8 +233,7 @@ public final class Router {
     }
 
     /** Why a node is not eligible for reads, {@link Exclusion#NONE} if it is. */
-    private Exclusion exclusion(NodeState r, NodeState primary, PrimaryHistory history, long nowNanos,
-            ReadConsistency consistency) {
+    private Exclusion exclusion(NodeState r, ReadBasis history, long nowNanos, ReadConsistency consistency) {
         if (!r.up()) {
             return Exclusion.DOWN;
         }
@@ -245,10 +243,10 @@ public final class Router {
         if (r.role() != NodeRole.REPLICA) {
             return Exclusion.NOT_A_REPLICA;
         }
-        if (primary == null) {
+        if (history.isNone()) {
             return Exclusion.NO_WRITE_TARGET;
         }
-        if (r.timeline() == 0 || r.timeline() != primary.timeline()) {
+        if (r.timeline() == 0 || r.timeline() != history.timeline()) {
             return Exclusion.TIMELINE;
         }
         if (r.lsn() < 0) {
@@ -323,15 +321,18 @@ public final class Router {
     private SQLException noReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
         WriteTarget target = topology.writeTarget();
         NodeState primary = target.isOk() ? target.node() : null;
-        PrimaryHistory history = topology.primaryHistory();
+        ReadBasis history = topology.readBasis();
         StringBuilder message = new StringBuilder(256).append("no replica within the lag bound of ")
                 .append(millis(maxLagNanos));
         if (maxLagBytes >= 0) {
             message.append(" and ").append(maxLagBytes).append(" bytes");
         }
         message.append(" (readFallback=fail)");
-        if (primary == null) {
+        if (history.isNone()) {
             message.append("; writes: ").append(target).append(", so no replica's lag can be bounded");
+        } else if (history.primaryLost()) {
+            message.append("; writes: ").append(target).append(", lag bounded by the last primary's samples")
+                    .append(history.witnesses().isEmpty() ? " only" : " and its synchronous standby's");
         }
         message.append(": ");
         String separator = "";
@@ -340,7 +341,7 @@ public final class Router {
                 continue;
             }
             message.append(separator).append(n.host()).append(' ');
-            explain(message, n, primary, history, nowNanos, consistency);
+            explain(message, n, history, nowNanos, consistency);
             separator = "; ";
         }
         if (topology.nodes().size() == 1 && primary != null) {
@@ -353,9 +354,9 @@ public final class Router {
         return failure;
     }
 
-    private void explain(StringBuilder message, NodeState n, NodeState primary, PrimaryHistory history,
-            long nowNanos, ReadConsistency consistency) {
-        Exclusion why = exclusion(n, primary, history, nowNanos, consistency);
+    private void explain(StringBuilder message, NodeState n, ReadBasis history, long nowNanos,
+            ReadConsistency consistency) {
+        Exclusion why = exclusion(n, history, nowNanos, consistency);
         switch (why) {
             case DOWN:
                 message.append("down");
@@ -376,7 +377,7 @@ public final class Router {
                 break;
             case TIMELINE:
                 message.append("on timeline ").append(timeline(n.timeline())).append(", not the primary's ")
-                        .append(timeline(primary.timeline()));
+                        .append(timeline(history.timeline()));
                 break;
             case LSN_UNKNOWN:
                 message.append("replay LSN unknown");
@@ -386,7 +387,10 @@ public final class Router {
                 if (history.isEmpty()) {
                     message.append(", no history of the current primary yet");
                 } else {
-                    message.append(" is below all ").append(history.size()).append(" retained primary samples");
+                    message.append(" is below all ").append(history.primaryHistory().size()).append(" retained primary samples");
+                    if (!history.witnesses().isEmpty()) {
+                        message.append(" and synchronous standby samples");
+                    }
                 }
                 break;
             case LAG:

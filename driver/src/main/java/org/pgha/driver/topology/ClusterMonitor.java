@@ -371,7 +371,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             Topology.Builder builder = before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong());
             identities.refuseStrangers(before, builder, now, result, events);
             Topology next = builder.build();
-            next = history.withPrimarySample(next, now);
+            next = history.probed(next, now, result);
             next = history.check(next, events);
             fenced = publish(before, next, events);
         }
@@ -401,8 +401,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                 // The primary failed a probe: find out fast what the cluster looks like now.
                 fastSince = nanoClock.getAsLong();
             }
-            fenced = publish(before, history.check(before.toBuilder().node(now).takenAtNanos(nanoClock.getAsLong()).build(),
-                    events), events);
+            fenced = publish(before, history.check(history.failed(before.toBuilder().node(now), host, down)
+                    .takenAtNanos(nanoClock.getAsLong()).build(), events), events);
         }
         if (wentDown) {
             inUse.abort(host, "is DOWN");

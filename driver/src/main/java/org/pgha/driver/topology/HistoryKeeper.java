@@ -28,6 +28,8 @@ final class HistoryKeeper {
     private PrimaryHistory history = PrimaryHistory.empty();
     private HostSpec historyOwner;
     private int historyTimeline;
+    /** The synchronous standbys of {@link #historyOwner} and their samples. */
+    private final SyncWitnesses witnesses = new SyncWitnesses();
     /**
      * Each primary's last flushed WAL position ({@code pg_current_wal_flush_lsn()}), for the
      * history mark: what survives a crash of its host.
@@ -47,8 +49,28 @@ final class HistoryKeeper {
         flushedLsns.put(host, lsn);
     }
 
-    /** Adds a primary's sample to the history when it comes from the node that takes writes. */
-    Topology withPrimarySample(Topology next, NodeState node) {
+    /**
+     * Takes in a successful probe: a sample of the node that takes writes goes to the history
+     * and says which standbys are synchronous; a standby's sample goes to its witness, if it has
+     * one ({@link SyncWitnesses}).
+     */
+    Topology probed(Topology next, NodeState node, ProbeResult result) {
+        // A node refused as a stranger (another cluster) never witnesses anything.
+        boolean replica = node.role() == NodeRole.REPLICA && !next.node(node.host()).map(NodeState::refused).orElse(true);
+        witnesses.probed(node.host(), replica, node.probeSentAtNanos(), result, historyTimeline);
+        Topology sampled = withPrimarySample(next, node, result);
+        return sampled.toBuilder().witnesses(witnesses.active()).build();
+    }
+
+    /** Takes in a failed probe; a node that went DOWN loses its witness. */
+    Topology.Builder failed(Topology.Builder next, HostSpec host, boolean down) {
+        if (down) {
+            witnesses.down(host);
+        }
+        return next.witnesses(witnesses.active());
+    }
+
+    private Topology withPrimarySample(Topology next, NodeState node, ProbeResult result) {
         WriteTarget target = next.writeTarget();
         if (node.role() != NodeRole.PRIMARY || !target.isOk() || !target.node().host().equals(node.host())) {
             return next;
@@ -60,9 +82,11 @@ final class HistoryKeeper {
             history = PrimaryHistory.empty();
             historyOwner = node.host();
             historyTimeline = node.timeline();
+            witnesses.reset();
         }
         if (node.lsn() >= 0 && (history.isEmpty() || node.probeSentAtNanos() - history.latestSentAtNanos() > 0)) {
             history = history.with(node.probeSentAtNanos(), node.lsn());
+            witnesses.primarySample(node.lsn(), result.synchronousCommit(), result.syncStandbys());
         }
         return next.toBuilder().primaryHistory(historyOwner, historyTimeline, history).build();
     }

@@ -37,19 +37,22 @@ public final class Topology {
     private final int historyTimeline;
     private final long takenAtNanos;
     private final HistoryMark historyMark;
+    private final List<SyncWitness> witnesses;
 
     private final WriteTarget writeTarget;
     private final List<NodeState> replicas;
     private final PrimaryHistory primaryHistory;
+    private final ReadBasis readBasis;
 
     private Topology(List<NodeState> nodes, PrimaryHistory recordedHistory, HostSpec historyOwner,
-            int historyTimeline, long takenAtNanos, HistoryMark historyMark) {
+            int historyTimeline, long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses) {
         this.nodes = List.copyOf(nodes);
         this.recordedHistory = recordedHistory;
         this.historyOwner = historyOwner;
         this.historyTimeline = historyTimeline;
         this.takenAtNanos = takenAtNanos;
         this.historyMark = historyMark;
+        this.witnesses = List.copyOf(witnesses);
 
         this.writeTarget = WriteTarget.of(this.nodes, historyMark);
         List<NodeState> usableReplicas = new ArrayList<>(this.nodes.size());
@@ -63,6 +66,17 @@ public final class Topology {
                 && writeTarget.node().host().equals(historyOwner)
                 && writeTarget.node().timeline() == historyTimeline;
         this.primaryHistory = historyMatches ? recordedHistory : PrimaryHistory.empty();
+        if (historyMatches && historyTimeline > 0) {
+            this.readBasis = ReadBasis.of(historyTimeline, recordedHistory, this.witnesses, false);
+        } else if (writeTarget.status() == WriteTarget.Status.NO_PRIMARY && historyOwner != null && historyTimeline > 0) {
+            // The primary is gone: what it acknowledged before its samples, and what its
+            // synchronous standbys received, still bound the replicas of its timeline.
+            this.readBasis = ReadBasis.of(historyTimeline, recordedHistory, this.witnesses, true);
+        } else if (writeTarget.isOk() && writeTarget.node().timeline() > 0) {
+            this.readBasis = ReadBasis.of(writeTarget.node().timeline(), PrimaryHistory.empty(), List.of(), false);
+        } else {
+            this.readBasis = ReadBasis.none();
+        }
     }
 
     /**
@@ -94,13 +108,13 @@ public final class Topology {
             }
             states[i] = NodeState.unknown(seed);
         }
-        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER, null);
+        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER, null, List.of());
     }
 
     /** A builder holding this snapshot's nodes, history (with its owner) and time. */
     public Builder toBuilder() {
         return new Builder(nodes.toArray(new NodeState[0]), recordedHistory, historyOwner, historyTimeline,
-                takenAtNanos, historyMark);
+                takenAtNanos, historyMark, witnesses);
     }
 
     /**
@@ -158,12 +172,27 @@ public final class Topology {
     }
 
     /**
+     * What replica lag is bounded by: the write target's history and its synchronous standbys'
+     * samples; with no primary, the last write target's (see {@link ReadBasis}); nothing with a
+     * split brain or a diverged history.
+     */
+    public ReadBasis readBasis() {
+        return readBasis;
+    }
+
+    /**
      * A node's conservative replication lag as read routing uses it: 0 for a primary, the bound
-     * from {@link #primaryHistory()} for a replica, {@code Long.MAX_VALUE} when it cannot be
-     * bounded.
+     * from {@link #readBasis()} for a replica on its timeline, {@code Long.MAX_VALUE} when it
+     * cannot be bounded.
      */
     public long lagNanos(NodeState node, long nowNanos) {
-        return node.role() == NodeRole.PRIMARY ? 0 : primaryHistory.conservativeLagNanos(node.lsn(), nowNanos);
+        if (node.role() == NodeRole.PRIMARY) {
+            return 0;
+        }
+        if (readBasis.isNone() || node.timeline() != readBasis.timeline()) {
+            return Long.MAX_VALUE;
+        }
+        return readBasis.conservativeLagNanos(node.lsn(), nowNanos);
     }
 
     /**
@@ -174,10 +203,11 @@ public final class Topology {
         if (node.role() == NodeRole.PRIMARY) {
             return 0;
         }
-        if (primaryHistory.isEmpty() || node.lsn() < 0) {
+        long latest = readBasis.latestLsn();
+        if (latest < 0 || node.lsn() < 0 || node.timeline() != readBasis.timeline()) {
             return -1;
         }
-        return Math.max(0, primaryHistory.latestLsn() - node.lsn());
+        return Math.max(0, latest - node.lsn());
     }
 
     /** When the monitor produced this snapshot, on its nanosecond clock. */
@@ -196,6 +226,9 @@ public final class Topology {
                 .append(", writes: ").append(writeTarget)
                 .append(", history: ").append(primaryHistory.size()).append(" samples up to ")
                 .append(Lsn.format(primaryHistory.latestLsn()));
+        if (!witnesses.isEmpty() || readBasis.primaryLost()) {
+            text.append(", reads bounded by ").append(readBasis);
+        }
         for (NodeState n : nodes) {
             text.append("\n  ").append(n);
         }
@@ -214,9 +247,11 @@ public final class Topology {
         private int historyTimeline;
         private long takenAtNanos;
         private HistoryMark historyMark;
+        private List<SyncWitness> witnesses;
 
         private Builder(NodeState[] nodes, PrimaryHistory history, HostSpec historyOwner, int historyTimeline,
-                long takenAtNanos, HistoryMark historyMark) {
+                long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses) {
+            this.witnesses = witnesses;
             this.nodes = nodes;
             this.history = history;
             this.historyOwner = historyOwner;
@@ -261,11 +296,21 @@ public final class Topology {
             return this;
         }
 
-        /** Drops the lag history, as when the primary is gone and no new one is known. */
+        /** Drops the lag history and the witnesses, as when the primary is gone and no new one is known. */
         public Builder noPrimaryHistory() {
             this.historyOwner = null;
             this.historyTimeline = 0;
             this.history = PrimaryHistory.empty();
+            this.witnesses = List.of();
+            return this;
+        }
+
+        /**
+         * Sets the synchronous standbys' samples ({@link SyncWitness}); they belong to the history
+         * set by {@link #primaryHistory} and count only with it.
+         */
+        public Builder witnesses(List<SyncWitness> samples) {
+            this.witnesses = List.copyOf(samples);
             return this;
         }
 
@@ -278,7 +323,7 @@ public final class Topology {
         /** The snapshot. The builder may be used further; the snapshot does not change. */
         public Topology build() {
             return new Topology(Arrays.asList(nodes.clone()), history, historyOwner, historyTimeline, takenAtNanos,
-                    historyMark);
+                    historyMark, witnesses);
         }
 
         private List<HostSpec> hosts() {
