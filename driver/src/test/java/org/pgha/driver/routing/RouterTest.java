@@ -138,8 +138,8 @@ class RouterTest {
     }
 
     @Test
-    void withoutAWriteTargetNoReplicaIsReadEither() {
-        // The replica is fresh by LSN, but with no primary there is no current history to judge it by.
+    void withoutAWriteTargetOrAnyHistoryNoReplicaIsReadEither() {
+        // The replica is fresh by LSN, but no primary was ever sampled: nothing to judge it by.
         Topology noPrimary = topology(primary(P, TL).withUp(false), replica(R1, 10_000));
         assertThatThrownBy(() -> read(router(ReadFallback.PRIMARY), noPrimary, ReadConsistency.NONE))
                 .isInstanceOfSatisfying(SQLException.class,
@@ -155,6 +155,68 @@ class RouterTest {
         assertThatThrownBy(() -> read(router(ReadFallback.PRIMARY), splitBrain, ReadConsistency.NONE))
                 .isInstanceOfSatisfying(SQLException.class,
                         e -> assertThat(e.getSQLState()).isEqualTo(PghaSqlState.SPLIT_BRAIN));
+    }
+
+    /** P was the write target and is DOWN: its history, recorded while it was, is all that is left. */
+    private static Topology lost(PrimaryHistory history, List<org.pgha.driver.topology.SyncWitness> witnesses,
+            NodeState... replicas) {
+        List<HostSpec> seeds = new ArrayList<>(List.of(P));
+        for (NodeState n : replicas) {
+            seeds.add(n.host());
+        }
+        Topology.Builder builder = Topology.builder(seeds).node(primary(P, TL).withUp(false));
+        for (NodeState n : replicas) {
+            builder.node(n);
+        }
+        return builder.primaryHistory(P, TL, history).witnesses(witnesses).takenAtNanos(ms(1000)).build();
+    }
+
+    @Test
+    void aLostPrimarysSamplesStillBoundItsReplicasUntilTheBoundRunsOut() throws SQLException {
+        Topology noPrimary = lost(HISTORY, List.of(), replica(R1, 10_000), replica(R2, 5_000), replica(R3, 10_000, TL + 1));
+        assertThat(noPrimary.writeTarget().isOk()).isFalse();
+        // At 1050 ms R1 holds every write acknowledged before the sample sent at 1000 ms: 50 ms.
+        assertThat(read(router(ReadFallback.FAIL), noPrimary, ReadConsistency.NONE)).isEqualTo(R1);
+        // 300 ms later nothing proves what the primary acknowledged after its last sample.
+        SQLException late = catchThrowableOfType(SQLException.class,
+                () -> router(ReadFallback.FAIL).choose(RoutingIntent.READ, noPrimary, NOW + ms(300), ReadConsistency.NONE));
+        assertThat(late.getSQLState()).isEqualTo(PghaSqlState.NO_REPLICA_WITHIN_LAG);
+        assertThat(late.getMessage()).contains("lag bounded by the last primary's samples only")
+                .contains("r1:5432 lag 350ms > 200ms").contains("r3:5432 on timeline 6, not the primary's 5");
+        assertThatThrownBy(() -> router(ReadFallback.PRIMARY).choose(RoutingIntent.READ, noPrimary, NOW + ms(300),
+                ReadConsistency.NONE)).isInstanceOfSatisfying(SQLException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo(PghaSqlState.NO_PRIMARY));
+        // Writes still have nowhere to go.
+        assertThatThrownBy(() -> router(ReadFallback.PRIMARY).choose(RoutingIntent.WRITE, noPrimary, NOW, ReadConsistency.NONE))
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo(PghaSqlState.NO_PRIMARY));
+    }
+
+    @Test
+    void aSynchronousStandbysSamplesBoundReadsLongAfterThePrimaryIsGone() throws SQLException {
+        // The standby R1 received up to 10500 by 5000 ms, sampled every 100 ms; the anchor is 2000.
+        PrimaryHistory received = PrimaryHistory.empty().with(ms(4800), 10_300).with(ms(4900), 10_400).with(ms(5000), 10_500);
+        List<org.pgha.driver.topology.SyncWitness> witness = List.of(new org.pgha.driver.topology.SyncWitness(R1, 2_000, received));
+        long now = ms(5050);
+        Topology noPrimary = lost(HISTORY, witness, replica(R1, 10_500), replica(R2, 10_400), replica(R3, 1_500));
+        Router leastLag = router(LoadBalance.LEAST_LAG, ReadFallback.FAIL, Duration.ofMillis(200));
+        assertThat(leastLag.choose(RoutingIntent.READ, noPrimary, now, ReadConsistency.NONE).host()).isEqualTo(R1);
+        assertThat(noPrimary.lagNanos(noPrimary.node(R1).orElseThrow(), now)).isEqualTo(ms(50));
+        // R2 replayed what R1 had received at 4900 ms: it holds what was acknowledged before then.
+        assertThat(noPrimary.lagNanos(noPrimary.node(R2).orElseThrow(), now)).isEqualTo(ms(150));
+        // R3 is below the anchor: commits from before R1 was synchronous may be missing there, so
+        // only the primary's old sample at 100 ms bounds it.
+        assertThat(noPrimary.lagNanos(noPrimary.node(R3).orElseThrow(), now)).isEqualTo(ms(4950));
+        assertThat(readMany(leastLag, noPrimary, 20)).containsOnlyKeys(R1);
+        // Read-your-writes: a write acknowledged at 4950 ms is known held only where the 5000 ms sample is.
+        ReadConsistency wrote = ReadConsistency.afterWrite(ms(4950));
+        assertThat(router(LoadBalance.ROUND_ROBIN, ReadFallback.FAIL, Duration.ofMillis(200))
+                .stillQualifies(RoutingIntent.READ, R2, noPrimary, now, wrote)).isFalse();
+        assertThat(router(LoadBalance.ROUND_ROBIN, ReadFallback.FAIL, Duration.ofMillis(200))
+                .stillQualifies(RoutingIntent.READ, R1, noPrimary, now, wrote)).isTrue();
+        // A split brain ends every proof, witness or not.
+        Topology splitBrain = Topology.builder(List.of(P, R1, R4)).node(primary(P, TL)).node(replica(R1, 10_500))
+                .node(primary(R4, TL)).primaryHistory(P, TL, HISTORY).witnesses(witness).takenAtNanos(ms(1000)).build();
+        assertThat(splitBrain.readBasis().isNone()).isTrue();
     }
 
     // ---- spreading reads ----
