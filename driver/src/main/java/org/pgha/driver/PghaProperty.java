@@ -59,7 +59,12 @@ public enum PghaProperty {
 
     READ_FALLBACK("readFallback", Rule.choice(ReadFallback.values(), ReadFallback::value), "primary",
             "What a read does when no replica is within the lag bound: primary reads from the"
-                    + " primary (always fresh); fail raises an SQLException with SQLState 08R03."),
+                    + " primary (always fresh); fail raises an SQLException with SQLState 08R03; wait waits up to"
+                    + " readWaitTimeout for a replica within the bound, then fails with 08R03."),
+
+    READ_WAIT_TIMEOUT("readWaitTimeout", Rule.duration(), "2s",
+            "With readFallback=wait, how long a read waits for a replica within the lag bound before it fails"
+                    + " with SQLState 08R03."),
 
     LOAD_BALANCE("loadBalance", Rule.choice(LoadBalance.values(), LoadBalance::value), "roundRobin",
             "How reads are spread over the replicas within the lag bound: roundRobin in turn,"

@@ -4,8 +4,14 @@ package org.pgha.driver;
 public enum ReadFallback {
     /** Read from the primary, the default: always fresh, never an error for lack of replicas. */
     PRIMARY("primary"),
-    /** Fail with {@link org.pgha.driver.PghaSqlState#NO_REPLICA_WITHIN_LAG}. */
-    FAIL("fail");
+    /** Fail at once with {@link org.pgha.driver.PghaSqlState#NO_REPLICA_WITHIN_LAG}. */
+    FAIL("fail"),
+    /**
+     * Wait up to {@code readWaitTimeout} for a replica within the bound (one catching up, or one
+     * the monitor can bound again after a failover), then fail with
+     * {@link org.pgha.driver.PghaSqlState#NO_REPLICA_WITHIN_LAG}. Never reads from the primary.
+     */
+    WAIT("wait");
 
     private final String value;
 

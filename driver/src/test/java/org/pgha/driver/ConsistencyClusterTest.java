@@ -157,6 +157,64 @@ class ConsistencyClusterTest {
     }
 
     /**
+     * readFallback=wait: right after its own write, with replay paused on every replica, a read
+     * waits for a replica instead of reading the primary; it is served by a replica once replay
+     * resumes, and fails with 08R03 after readWaitTimeout when replay does not resume.
+     */
+    @Test
+    void readFallbackWaitWaitsForAReplicaAndFailsAfterReadWaitTimeout(LocalCluster cluster) throws Exception {
+        long key = KEYS * 3;
+        String parameters = "maxReplicaLag=1s&probeInterval=100ms&readFallback=wait&readWaitTimeout=1500ms";
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try (PghaDataSource ds = DataSources.of(cluster, parameters); Connection c = ds.getConnection()) {
+            update(c, key, 1);
+            c.setReadOnly(true);
+            assertThat(select(c, key)).isEqualTo(1);
+
+            c.setReadOnly(false);
+            for (Node standby : cluster.standbys()) {
+                cluster.pauseReplay(standby);
+            }
+            update(c, key, 2);
+            c.setReadOnly(true);
+            Future<?> resumed = background.submit(() -> {
+                Thread.sleep(700);
+                for (Node standby : cluster.standbys()) {
+                    cluster.resumeReplay(standby);
+                }
+                return null;
+            });
+            long started = System.nanoTime();
+            assertThat(select(c, key)).as("the read waited for a replica holding its own write").isEqualTo(2);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(500));
+            assertThat(c.unwrap(PghaConnection.class).currentNode()).isNotEqualTo(cluster.primary().hostAndPort());
+            resumed.get(10, TimeUnit.SECONDS);
+
+            c.setReadOnly(false);
+            for (Node standby : cluster.standbys()) {
+                cluster.pauseReplay(standby);
+            }
+            update(c, key, 3);
+            c.setReadOnly(true);
+            try {
+                SQLException failed = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class,
+                        () -> select(c, key));
+                assertThat((Throwable) failed).as("no replica holds the write, and the primary is not read").isNotNull();
+                assertThat(failed.getSQLState()).isEqualTo(PghaSqlState.NO_REPLICA_WITHIN_LAG);
+                assertThat(failed.getMessage()).contains("readFallback=wait").contains("waited readWaitTimeout (1500 ms)")
+                        .containsAnyOf("not caught up with this session's write", "ms > 1000ms");
+            } finally {
+                for (Node standby : cluster.standbys()) {
+                    cluster.resumeReplay(standby);
+                }
+            }
+        } finally {
+            background.shutdownNow();
+        }
+        cluster.awaitReplication(Duration.ofSeconds(30));
+    }
+
+    /**
      * Each run pauses replay right before its DataSource starts, so that the paused replica is
      * within the (generous) bound from the monitor's first sample on: only read-your-writes
      * keeps reads away from it.

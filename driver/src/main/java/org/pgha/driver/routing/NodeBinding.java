@@ -3,11 +3,13 @@ package org.pgha.driver.routing;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.pgha.driver.FailoverTimeoutException;
 import org.pgha.driver.PghaSqlState;
+import org.pgha.driver.ReadFallback;
 import org.pgha.driver.config.HostSpec;
 import org.pgha.driver.config.PghaConfig;
 import org.pgha.driver.topology.ClusterView;
@@ -135,8 +137,10 @@ public final class NodeBinding {
                 target = router.choose(wanted, topology, now, consistency);
             } catch (SQLException e) {
                 String state = e.getSQLState();
+                boolean replicaAwaited = PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(state)
+                        && router.readFallback() == ReadFallback.WAIT;
                 if (!PghaSqlState.NO_PRIMARY.equals(state) && !PghaSqlState.SPLIT_BRAIN.equals(state)
-                        && !PghaSqlState.HISTORY_DIVERGED.equals(state)) {
+                        && !PghaSqlState.HISTORY_DIVERGED.equals(state) && !replicaAwaited) {
                     throw e;
                 }
                 rejectedEverywhere(topology);
@@ -151,7 +155,8 @@ public final class NodeBinding {
             }
             // A failover is under way, or the chosen node just failed: wait for the monitor.
             if (wait == null) {
-                wait = waitLimit();
+                wait = last != null && PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(last.getSQLState())
+                        ? config.duration(PghaProperty.READ_WAIT_TIMEOUT) : waitLimit();
                 deadline = now + wait.toNanos();
                 monitor.requestProbe();
             }
@@ -159,6 +164,10 @@ public final class NodeBinding {
                 if (last != null && PghaSqlState.HISTORY_DIVERGED.equals(last.getSQLState())) {
                     // Waiting did not bring the newer history back: only the operator can judge.
                     throw last;
+                }
+                if (last != null && PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(last.getSQLState())) {
+                    throw new SQLTransientConnectionException(last.getMessage() + "; waited readWaitTimeout ("
+                            + wait.toMillis() + " ms)", last.getSQLState(), last.getCause());
                 }
                 throw failoverTimeout(wanted, topology, last, wait);
             }

@@ -116,6 +116,11 @@ public final class Router {
         this.random = random;
     }
 
+    /** What a read does when no replica is eligible. */
+    public ReadFallback readFallback() {
+        return readFallback;
+    }
+
     /**
      * The node for a transaction.
      *
@@ -327,7 +332,7 @@ public final class Router {
         if (maxLagBytes >= 0) {
             message.append(" and ").append(maxLagBytes).append(" bytes");
         }
-        message.append(" (readFallback=fail)");
+        message.append(" (readFallback=").append(readFallback.value()).append(')');
         if (history.isNone()) {
             message.append("; writes: ").append(target).append(", so no replica's lag can be bounded");
         } else if (history.primaryLost()) {
