@@ -44,6 +44,13 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterMonitor.class);
 
+    /**
+     * The replicas are probed this fraction of {@code probeInterval} after each sample of the
+     * primary: late enough for them to have replayed what it sampled, early enough that the
+     * sample is still recent.
+     */
+    static final int ALIGN_FRACTION = 20;
+
     /** How often nodes are probed while a failure is being resolved. */
     static final Duration FAST_INTERVAL = Duration.ofMillis(25);
 
@@ -65,6 +72,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final CopyOnWriteArrayList<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstRound;
     private final Object wake = new Object();
+    /** How many times every prober's pause was cut short; guarded by {@link #wake}. */
+    private long wakeups;
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
     private final Object publishLock = new Object();
     /** Which nodes are this cluster's servers, each once; guarded by publishLock. */
@@ -167,6 +176,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     public void requestProbe() {
         fastSince = nanoClock.getAsLong();
         synchronized (wake) {
+            wakeups++;
             wake.notifyAll();
         }
     }
@@ -291,6 +301,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         }
         closed = true;
         synchronized (wake) {
+            wakeups++;
             wake.notifyAll();
         }
         synchronized (published) {
@@ -346,6 +357,11 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         }
 
         @Override
+        public long wakeups() {
+            return wakeups;
+        }
+
+        @Override
         public void failed(HostSpec host, long sentAt, SQLException failure, String error, boolean timedOut) {
             lastFailures.put(host, failure);
             ClusterMonitor.this.failed(host, sentAt, error, timedOut);
@@ -357,6 +373,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private void succeeded(HostSpec host, long sentAt, ProbeResult result) {
         List<ClusterEvent> events = new ArrayList<>();
         HostSpec fenced;
+        boolean primarySampled;
         synchronized (publishLock) {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
@@ -374,6 +391,18 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             next = history.probed(next, now, result);
             next = history.check(next, events);
             fenced = publish(before, next, events);
+            primarySampled = next.writeTarget().isOk() && next.writeTarget().node().host().equals(host);
+        }
+        if (primarySampled) {
+            // The replicas next, a moment later: a replica's position is judged against the
+            // latest primary sample it has replayed, so probing it just after each one keeps its
+            // bound near one probe interval instead of up to two.
+            long delay = config.duration(PghaProperty.PROBE_INTERVAL).toNanos() / ALIGN_FRACTION;
+            for (NodeProber prober : probers) {
+                if (!prober.host.equals(host)) {
+                    prober.nudge(delay);
+                }
+            }
         }
         if (fenced != null) {
             inUse.abort(fenced, "no longer takes writes");

@@ -37,6 +37,12 @@ final class NodeProber implements Runnable {
          * @param timedOut whether the probe took {@code probeTimeout} or longer
          */
         void failed(HostSpec host, long sentAt, SQLException failure, String error, boolean timedOut);
+
+        /**
+         * How many times every pause was cut short (fast probing asked for, the monitor
+         * closing); read under the wake lock. A change ends a pause, a nudge of another prober does not.
+         */
+        long wakeups();
     }
 
     final HostSpec host;
@@ -53,6 +59,9 @@ final class NodeProber implements Runnable {
     private boolean counted;
     /** Probes in a row that the node rejected ({@link Rejection#rejects}). */
     private int rejections;
+    /** When a nudge wants the next probe sent ({@link System#nanoTime()}); guarded by {@link #wake}. */
+    private long nudgedFor;
+    private boolean nudged;
 
     NodeProber(HostSpec host, PghaConfig config, ProbeConnector connector, LongSupplier nanoClock,
             Owner owner, Object wake) {
@@ -141,15 +150,36 @@ final class NodeProber implements Runnable {
         }
         long millis = owner.pauseMillis(host);
         synchronized (wake) {
-            if (closed()) {
-                return;
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            long wakeups = owner.wakeups();
+            while (!closed() && owner.wakeups() == wakeups) {
+                long due = nudged && nudgedFor - until < 0 ? nudgedFor : until;
+                long left = due - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wake.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = true;
+                    return;
+                }
             }
-            try {
-                wake.wait(Math.max(1, millis));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stopped = true;
-            }
+            nudged = false;
+        }
+    }
+
+    /**
+     * Asks for the next probe {@code delayNanos} from now, or sooner if it was due sooner: the
+     * monitor probes the replicas right after each primary sample, so that a replica's position
+     * is compared with a sample taken just before it.
+     */
+    void nudge(long delayNanos) {
+        synchronized (wake) {
+            nudgedFor = System.nanoTime() + delayNanos;
+            nudged = true;
+            wake.notifyAll();
         }
     }
 
