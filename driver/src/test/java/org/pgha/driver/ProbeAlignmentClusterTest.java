@@ -26,8 +26,10 @@ import org.pgha.testkit.Node;
  * {@code maxReplicaLag=1s} and {@code probeInterval=500ms}, under a light write load, each
  * standby (the synchronous one and the asynchronous one) is within the bound nearly all the
  * time, and read-only transactions in a row are spread over both. The monitor probes the
- * replicas just after each primary sample; with independent phases a replica's bound is up to
- * two probe intervals, and was seen over 1 s most of the time.
+ * replicas just after each primary sample, so that this holds whatever the probers' phases
+ * (with independent phases a replica's bound is up to two probe intervals). Here all probers
+ * start together, so the test checks the outcome, not the alignment itself: it also passes
+ * without the alignment.
  */
 @LocalClusterTest(standbys = 2)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -84,6 +86,8 @@ class ProbeAlignmentClusterTest {
             for (Node standby : cluster.standbys()) {
                 int[] count = within.get(standby.hostAndPort());
                 double share = count == null ? 0 : count[0] / (double) samples;
+                System.out.printf("probe alignment: %s within 1 s in %.4f of %d samples, served %s of 40%n", standby,
+                        share, samples, servedBy.get(standby.hostAndPort()));
                 assertThat(share).as("share of %d samples with %s within 1 s (all: %s)", samples, standby,
                         within.keySet()).isGreaterThan(0.9);
                 assertThat(servedBy.getOrDefault(standby.hostAndPort(), 0)).as("of 40 read-only transactions: %s", servedBy)
