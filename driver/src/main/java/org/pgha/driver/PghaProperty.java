@@ -203,6 +203,11 @@ public enum PghaProperty {
         return rule.choices;
     }
 
+    /** The enum whose constants a {@link Type#CHOICE} property's values name, in order; null for every other type. */
+    public Class<?> choiceType() {
+        return rule.choiceType;
+    }
+
     /**
      * Whether the value is a secret ({@code monitorPassword}): no message, log line,
      * {@code toString} or {@link #propertyInfo} ever shows it.
@@ -304,6 +309,8 @@ public enum PghaProperty {
         final String allowed;
         final List<String> choices;
         final boolean secret;
+        /** The enum a CHOICE property's values name; null for every other type. */
+        Class<?> choiceType;
 
         private Rule(Type type, Function<String, Object> parser, String expectation, String allowed,
                      List<String> choices) {
@@ -366,7 +373,7 @@ public enum PghaProperty {
 
         static <E extends Enum<E>> Rule choice(E[] constants, Function<E, String> spelling) {
             List<String> choices = Stream.of(constants).map(spelling).toList();
-            return new Rule(Type.CHOICE, text -> {
+            Rule rule = new Rule(Type.CHOICE, text -> {
                 for (String choice : choices) {
                     if (choice.equalsIgnoreCase(text)) {
                         return choice;
@@ -374,6 +381,8 @@ public enum PghaProperty {
                 }
                 return null;
             }, "one of " + String.join(", ", choices), "`" + String.join("`, `", choices) + "`", choices);
+            rule.choiceType = constants.getClass().getComponentType();
+            return rule;
         }
 
         private static Object parseDuration(String text) {

@@ -100,6 +100,7 @@ class PghaPropertyTest {
                         "maxReplicaLag DURATION 2s",
                         "maxReplicaLagBytes LONG null",
                         "readFallback CHOICE primary",
+                        "readWaitTimeout DURATION 2s",
                         "loadBalance CHOICE roundRobin",
                         "readYourWrites BOOLEAN true",
                         "probeInterval DURATION 500ms",
@@ -114,7 +115,7 @@ class PghaPropertyTest {
                         "sessionReset CHOICE changed",
                         "monitorUser STRING null",
                         "monitorPassword STRING null");
-        assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail");
+        assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail", "wait");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
         assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");
     }
@@ -228,8 +229,8 @@ class PghaPropertyTest {
 
     @ParameterizedTest
     @CsvSource({
-        "READ_FALLBACK,secondary,'one of primary, fail'",
-        "READ_FALLBACK,'','one of primary, fail'",
+        "READ_FALLBACK,secondary,'one of primary, fail, wait'",
+        "READ_FALLBACK,'','one of primary, fail, wait'",
         "LOAD_BALANCE,round-robin,'one of roundRobin, leastLag, random'",
         "LOAD_BALANCE,ROUND_ROBIN,'one of roundRobin, leastLag, random'",
     })

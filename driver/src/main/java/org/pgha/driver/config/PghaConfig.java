@@ -140,7 +140,7 @@ public final class PghaConfig {
         Object spelling = required(property, PghaProperty.Type.CHOICE);
         E[] constants = type.getEnumConstants();
         List<String> choices = property.choices();
-        if (choices.size() != constants.length) {
+        if (property.choiceType() != type || choices.size() != constants.length) {
             throw new IllegalArgumentException(property.propertyName() + " is not a choice of " + type.getSimpleName());
         }
         E constant = constants[choices.indexOf(spelling)];

@@ -67,6 +67,7 @@ class PghaConfigTest {
                 property(PghaProperty.MAX_REPLICA_LAG_BYTES, "16777216", c -> c.whole(PghaProperty.MAX_REPLICA_LAG_BYTES),
                         OptionalLong.of(16_777_216)),
                 property(PghaProperty.READ_FALLBACK, "fail", c -> c.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), ReadFallback.FAIL),
+                property(PghaProperty.READ_WAIT_TIMEOUT, "500ms", c -> c.duration(PghaProperty.READ_WAIT_TIMEOUT), Duration.ofMillis(500)),
                 property(PghaProperty.LOAD_BALANCE, "leastLag", c -> c.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), LoadBalance.LEAST_LAG),
                 property(PghaProperty.READ_YOUR_WRITES, "false", c -> c.flag(PghaProperty.READ_YOUR_WRITES), false),
                 property(PghaProperty.PROBE_INTERVAL, "250ms", c -> c.duration(PghaProperty.PROBE_INTERVAL), Duration.ofMillis(250)),
