@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -124,6 +125,71 @@ class ReadContinuityClusterTest {
             assertThat(inside).as("reads served while there was no primary (%d ms), longest gap %d ms, events %s",
                     (window[1] - window[0]) / 1_000_000, longestGapMillis(served, window), events).hasSizeGreaterThan(50);
         }
+    }
+
+    /**
+     * The synchronous standby's replay is paused when the primary crashes: it has received every
+     * acknowledged commit but not replayed it, so it must not serve reads that need them, while
+     * the asynchronous standby, caught up to what the synchronous one received, is bounded by
+     * the synchronous one's samples and serves the reads through the outage.
+     */
+    @Test
+    void aSynchronousStandbyThatHasNotReplayedServesNoStaleReadAndBoundsTheOtherReplica(LocalCluster cluster)
+            throws Exception {
+        StalenessChecker checker = new StalenessChecker();
+        ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        long[] window;
+        Node sync = cluster.synchronousStandby().orElseThrow();
+        Node async = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+        try (PghaDataSource ds = DataSources.of(cluster, "maxReplicaLag=" + BOUND.toMillis() + "ms&probeInterval=100ms")) {
+            ds.addClusterEventListener(events::add);
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int writer = w;
+                tasks.add(pool.submit(() -> write(ds, checker, running, errors, writer)));
+            }
+            for (int r = 0; r < 3; r++) {
+                int reader = r;
+                tasks.add(pool.submit(() -> read(ds, checker, running, served, errors, reader)));
+            }
+            Thread.sleep(2_000);
+            cluster.pauseReplay(sync);
+            Thread.sleep(1_500);
+            Node first = cluster.primary();
+            int started = count(events, ClusterEvent.Type.FAILOVER_STARTED);
+            cluster.crash(first);
+            window = outage(checker, events, started);
+            cluster.resumeReplay(sync);
+            cluster.failOver(sync);
+            cluster.rejoin(first);
+            cluster.awaitReplication(Duration.ofSeconds(30));
+            Thread.sleep(1_000);
+            running.set(false);
+            for (Future<?> task : tasks) {
+                task.get(90, TimeUnit.SECONDS);
+            }
+        } finally {
+            running.set(false);
+            pool.shutdownNow();
+        }
+        assertThat(errors).as("errors seen by the application").isEmpty();
+        StalenessReport report = checker.report(BOUND);
+        assertThat(report.isClean()).as(report.summary()).isTrue();
+        long onAsync = served.stream().filter(s -> s.startedAt() > window[0] && s.endedAt() < window[1]
+                && s.node().equals(async.hostAndPort())).count();
+        Map<String, Long> inside = new java.util.TreeMap<>();
+        for (Served s : served) {
+            if (s.startedAt() > window[0] && s.endedAt() < window[1]) {
+                inside.merge(s.node(), 1L, Long::sum);
+            }
+        }
+        assertThat(onAsync).as("reads on the asynchronous standby %s while there was no primary (by node: %s), events %s",
+                async, inside, events)
+                .isGreaterThan(50);
     }
 
     /**

@@ -72,6 +72,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final CopyOnWriteArrayList<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstRound;
     private final Object wake = new Object();
+    /** Each replica's server start time and the newest timeline it reported then; guarded by publishLock. */
+    private final java.util.Map<HostSpec, long[]> replicaTimelines = new java.util.HashMap<>();
     /** How many times every prober's pause was cut short; guarded by {@link #wake}. */
     private long wakeups;
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
@@ -378,7 +380,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             Topology before = topology;
             NodeState previous = before.node(host).orElseThrow();
             NodeRole role = result.primary() ? NodeRole.PRIMARY : NodeRole.REPLICA;
-            NodeState now = new NodeState(host, role, true, result.lsn(), result.timeline(), sentAt, 0, null, false);
+            NodeState now = new NodeState(host, role, true, result.lsn(), replicaTimeline(host, role, result), sentAt,
+                    0, null, false);
             if (!previous.up()) {
                 events.add(event(ClusterEvent.Type.NODE_UP, host, role + ", timeline " + result.timeline()));
             } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
@@ -408,6 +411,26 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             inUse.abort(fenced, "no longer takes writes");
         }
         fire(events);
+    }
+
+    /**
+     * A replica's timeline: the one its probe reported, or the newer one it reported earlier in
+     * the same run of its server. Without a WAL receiver (its primary just died) a replica
+     * reports its last restartpoint's timeline, which can be older than the one it replays; a
+     * running standby never goes back to an older timeline, so the earlier report still holds.
+     * Called under publishLock.
+     */
+    private int replicaTimeline(HostSpec host, NodeRole role, ProbeResult result) {
+        if (role != NodeRole.REPLICA) {
+            replicaTimelines.remove(host);
+            return result.timeline();
+        }
+        long[] seen = replicaTimelines.get(host);
+        if (seen != null && seen[0] == result.startedMicros() && seen[1] > result.timeline()) {
+            return (int) seen[1];
+        }
+        replicaTimelines.put(host, new long[] {result.startedMicros(), result.timeline()});
+        return result.timeline();
     }
 
     private void failed(HostSpec host, long sentAt, String error, boolean timedOut) {

@@ -2,7 +2,6 @@ package org.pgha.driver.topology;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -133,8 +132,7 @@ final class SyncWitnesses {
             return List.of();
         }
         List<SyncWitness> active = new ArrayList<>(tracked.size());
-        for (Iterator<Map.Entry<HostSpec, Tracked>> it = tracked.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<HostSpec, Tracked> e = it.next();
+        for (Map.Entry<HostSpec, Tracked> e : tracked.entrySet()) {
             Tracked t = e.getValue();
             if (t.anchor >= 0 && !t.received.isEmpty()) {
                 active.add(new SyncWitness(e.getKey(), t.anchor, t.received));

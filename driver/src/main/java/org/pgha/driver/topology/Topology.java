@@ -27,7 +27,8 @@ import org.pgha.driver.config.HostSpec;
  * empty history otherwise. So a failover that the monitor has reflected in the nodes but not
  * yet in the history, or a split brain, leaves every replica's lag unknown, and reads go to
  * the primary or fail, instead of judging a replica of the new primary against the old one's
- * LSNs.
+ * LSNs. With no primary at all, {@link #readBasis()} still judges the replicas of the last
+ * primary's timeline by its history and its synchronous standbys' samples ({@link ReadBasis}).
  */
 public final class Topology {
 
