@@ -65,16 +65,13 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
         return 16;
     }
 
-    /** The marker of SQL that cannot carry the transaction-id query (compared by identity). */
-    private static final String NOT_APPENDABLE = new String("");
-
     /** By parameter index - 1; made at the first parameter, grown to the highest index set. */
     private Param[] params = NONE;
     private List<Param[]> batch;
     /**
      * The SQL with the transaction-id query appended, made at the first execution that could
-     * carry it (so a read or an autocommit write never pays for it); {@link #NOT_APPENDABLE}
-     * when the SQL cannot carry it, null before it is known.
+     * carry it (so a read or an autocommit write never pays for it); empty when the SQL cannot
+     * carry it, null before it is known.
      */
     private String withIdSql;
     /** The physical statement of {@link #withIdSql}, made when first needed, and the connection it is on. */
@@ -110,9 +107,9 @@ final class LogicalPreparedStatement extends RecordingPreparedStatement {
             return null;
         }
         if (withIdSql == null) {
-            withIdSql = TransactionIdQuery.appendableTo(this.sql) ? this.sql + TransactionIdQuery.APPENDED : NOT_APPENDABLE;
+            withIdSql = TransactionIdQuery.appendableTo(this.sql) ? this.sql + TransactionIdQuery.APPENDED : "";
         }
-        if (withIdSql == NOT_APPENDABLE) {
+        if (withIdSql.isEmpty()) {
             return null;
         }
         Connection c = owner();

@@ -137,10 +137,8 @@ public final class NodeBinding {
                 target = router.choose(wanted, topology, now, consistency);
             } catch (SQLException e) {
                 String state = e.getSQLState();
-                boolean replicaAwaited = PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(state)
-                        && router.readFallback() == ReadFallback.WAIT;
                 if (!PghaSqlState.NO_PRIMARY.equals(state) && !PghaSqlState.SPLIT_BRAIN.equals(state)
-                        && !PghaSqlState.HISTORY_DIVERGED.equals(state) && !replicaAwaited) {
+                        && !PghaSqlState.HISTORY_DIVERGED.equals(state) && !awaitsReplica(e)) {
                     throw e;
                 }
                 rejectedEverywhere(topology);
@@ -155,8 +153,7 @@ public final class NodeBinding {
             }
             // A failover is under way, or the chosen node just failed: wait for the monitor.
             if (wait == null) {
-                wait = last != null && PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(last.getSQLState())
-                        ? config.duration(PghaProperty.READ_WAIT_TIMEOUT) : waitLimit();
+                wait = awaitsReplica(last) ? config.duration(PghaProperty.READ_WAIT_TIMEOUT) : waitLimit();
                 deadline = now + wait.toNanos();
                 monitor.requestProbe();
             }
@@ -165,7 +162,7 @@ public final class NodeBinding {
                     // Waiting did not bring the newer history back: only the operator can judge.
                     throw last;
                 }
-                if (last != null && PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(last.getSQLState())) {
+                if (awaitsReplica(last)) {
                     throw new SQLTransientConnectionException(last.getMessage() + "; waited readWaitTimeout ("
                             + wait.toMillis() + " ms)", last.getSQLState(), last.getCause());
                 }
@@ -221,6 +218,12 @@ public final class NodeBinding {
         intent = wanted;
         physicalReadOnly = readOnly;
         return null;
+    }
+
+    /** Whether {@code failure} is a read that waits for a replica within the bound ({@code readFallback=wait}). */
+    private boolean awaitsReplica(SQLException failure) {
+        return failure != null && PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(failure.getSQLState())
+                && router.readFallback() == ReadFallback.WAIT;
     }
 
     private SQLException suspectOrThrow(NodeState target, SQLException e) throws SQLException {

@@ -196,15 +196,15 @@ public final class Router {
 
     private NodeState chooseReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
         List<NodeState> replicas = topology.replicas();
-        ReadBasis history = topology.readBasis();
+        ReadBasis basis = topology.readBasis();
         int n = replicas.size();
         if (loadBalance == LoadBalance.LEAST_LAG) {
             NodeState best = null;
             long bestLag = Long.MAX_VALUE;
             for (int i = 0; i < n; i++) {
                 NodeState r = replicas.get(i);
-                if (exclusion(r, history, nowNanos, consistency) == Exclusion.NONE) {
-                    long lag = history.conservativeLagNanos(r.lsn(), nowNanos);
+                if (exclusion(r, basis, nowNanos, consistency) == Exclusion.NONE) {
+                    long lag = basis.conservativeLagNanos(r.lsn(), nowNanos);
                     // Strictly smaller: ties keep the earlier seed.
                     if (best == null || lag < bestLag) {
                         best = r;
@@ -216,7 +216,7 @@ public final class Router {
         }
         int eligible = 0;
         for (int i = 0; i < n; i++) {
-            if (exclusion(replicas.get(i), history, nowNanos, consistency) == Exclusion.NONE) {
+            if (exclusion(replicas.get(i), basis, nowNanos, consistency) == Exclusion.NONE) {
                 eligible++;
             }
         }
@@ -230,7 +230,7 @@ public final class Router {
         // so the same replicas are eligible and the pick-th one exists.
         for (int i = 0; i < n; i++) {
             NodeState r = replicas.get(i);
-            if (exclusion(r, history, nowNanos, consistency) == Exclusion.NONE && pick-- == 0) {
+            if (exclusion(r, basis, nowNanos, consistency) == Exclusion.NONE && pick-- == 0) {
                 return r;
             }
         }
@@ -238,7 +238,7 @@ public final class Router {
     }
 
     /** Why a node is not eligible for reads, {@link Exclusion#NONE} if it is. */
-    private Exclusion exclusion(NodeState r, ReadBasis history, long nowNanos, ReadConsistency consistency) {
+    private Exclusion exclusion(NodeState r, ReadBasis basis, long nowNanos, ReadConsistency consistency) {
         if (!r.up()) {
             return Exclusion.DOWN;
         }
@@ -248,26 +248,26 @@ public final class Router {
         if (r.role() != NodeRole.REPLICA) {
             return Exclusion.NOT_A_REPLICA;
         }
-        if (history.isNone()) {
+        if (basis.isNone()) {
             return Exclusion.NO_WRITE_TARGET;
         }
-        if (r.timeline() == 0 || r.timeline() != history.timeline()) {
+        if (r.timeline() == 0 || r.timeline() != basis.timeline()) {
             return Exclusion.TIMELINE;
         }
         if (r.lsn() < 0) {
             return Exclusion.LSN_UNKNOWN;
         }
-        long lag = history.conservativeLagNanos(r.lsn(), nowNanos);
+        long lag = basis.conservativeLagNanos(r.lsn(), nowNanos);
         if (lag == Long.MAX_VALUE) {
             return Exclusion.LAG_UNKNOWN;
         }
         if (lag > maxLagNanos) {
             return Exclusion.LAG;
         }
-        if (maxLagBytes >= 0 && history.latestLsn() - r.lsn() > maxLagBytes) {
+        if (maxLagBytes >= 0 && basis.latestLsn() - r.lsn() > maxLagBytes) {
             return Exclusion.LAG_BYTES;
         }
-        if (consistency.hasWrite() && !history.covers(r.lsn(), consistency.lastWriteAckNanos())) {
+        if (consistency.hasWrite() && !basis.covers(r.lsn(), consistency.lastWriteAckNanos())) {
             return Exclusion.NOT_CAUGHT_UP;
         }
         if (consistency.minLsn() >= 0 && r.lsn() < consistency.minLsn() || r.timeline() < consistency.minTimeline()) {
@@ -326,18 +326,18 @@ public final class Router {
     private SQLException noReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
         WriteTarget target = topology.writeTarget();
         NodeState primary = target.isOk() ? target.node() : null;
-        ReadBasis history = topology.readBasis();
+        ReadBasis basis = topology.readBasis();
         StringBuilder message = new StringBuilder(256).append("no replica within the lag bound of ")
                 .append(millis(maxLagNanos));
         if (maxLagBytes >= 0) {
             message.append(" and ").append(maxLagBytes).append(" bytes");
         }
         message.append(" (readFallback=").append(readFallback.value()).append(')');
-        if (history.isNone()) {
+        if (basis.isNone()) {
             message.append("; writes: ").append(target).append(", so no replica's lag can be bounded");
-        } else if (history.primaryLost()) {
+        } else if (basis.primaryLost()) {
             message.append("; writes: ").append(target).append(", lag bounded by the last primary's samples")
-                    .append(history.witnesses().isEmpty() ? " only" : " and its synchronous standby's");
+                    .append(basis.witnesses().isEmpty() ? " only" : " and its synchronous standby's");
         }
         message.append(": ");
         String separator = "";
@@ -346,7 +346,7 @@ public final class Router {
                 continue;
             }
             message.append(separator).append(n.host()).append(' ');
-            explain(message, n, history, nowNanos, consistency);
+            explain(message, n, basis, nowNanos, consistency);
             separator = "; ";
         }
         if (topology.nodes().size() == 1 && primary != null) {
@@ -359,9 +359,9 @@ public final class Router {
         return failure;
     }
 
-    private void explain(StringBuilder message, NodeState n, ReadBasis history, long nowNanos,
+    private void explain(StringBuilder message, NodeState n, ReadBasis basis, long nowNanos,
             ReadConsistency consistency) {
-        Exclusion why = exclusion(n, history, nowNanos, consistency);
+        Exclusion why = exclusion(n, basis, nowNanos, consistency);
         switch (why) {
             case DOWN:
                 message.append("down");
@@ -382,28 +382,28 @@ public final class Router {
                 break;
             case TIMELINE:
                 message.append("on timeline ").append(timeline(n.timeline())).append(", not the primary's ")
-                        .append(timeline(history.timeline()));
+                        .append(timeline(basis.timeline()));
                 break;
             case LSN_UNKNOWN:
                 message.append("replay LSN unknown");
                 break;
             case LAG_UNKNOWN:
                 message.append("lag unknown: replay LSN ").append(Lsn.format(n.lsn()));
-                if (history.isEmpty()) {
+                if (basis.isEmpty()) {
                     message.append(", no history of the current primary yet");
                 } else {
-                    message.append(" is below all ").append(history.primaryHistory().size()).append(" retained primary samples");
-                    if (!history.witnesses().isEmpty()) {
+                    message.append(" is below all ").append(basis.primaryHistory().size()).append(" retained primary samples");
+                    if (!basis.witnesses().isEmpty()) {
                         message.append(" and synchronous standby samples");
                     }
                 }
                 break;
             case LAG:
-                message.append("lag ").append(millis(history.conservativeLagNanos(n.lsn(), nowNanos))).append(" > ")
+                message.append("lag ").append(millis(basis.conservativeLagNanos(n.lsn(), nowNanos))).append(" > ")
                         .append(millis(maxLagNanos));
                 break;
             case LAG_BYTES:
-                message.append("behind by ").append(history.latestLsn() - n.lsn()).append(" bytes > ")
+                message.append("behind by ").append(basis.latestLsn() - n.lsn()).append(" bytes > ")
                         .append(maxLagBytes);
                 break;
             case NOT_CAUGHT_UP:

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,8 +73,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final CopyOnWriteArrayList<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstRound;
     private final Object wake = new Object();
-    /** Each replica's server start time and the newest timeline it reported then; guarded by publishLock. */
-    private final java.util.Map<HostSpec, long[]> replicaTimelines = new java.util.HashMap<>();
+    /** Each replica's server start time and the newest timeline it reported since; guarded by publishLock. */
+    private final Map<HostSpec, ReplicaRun> replicaRuns = new HashMap<>();
     /** How many times every prober's pause was cut short; guarded by {@link #wake}. */
     private long wakeups;
     /** Serialises the building of snapshots by the probe threads; readers never take it. */
@@ -383,7 +384,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             NodeState now = new NodeState(host, role, true, result.lsn(), replicaTimeline(host, role, result), sentAt,
                     0, null, false);
             if (!previous.up()) {
-                events.add(event(ClusterEvent.Type.NODE_UP, host, role + ", timeline " + result.timeline()));
+                events.add(event(ClusterEvent.Type.NODE_UP, host, role + ", timeline " + now.timeline()));
             } else if (previous.role() != NodeRole.UNKNOWN && previous.role() != role) {
                 events.add(event(ClusterEvent.Type.ROLE_CHANGED, host, previous.role() + " -> " + role));
             }
@@ -422,15 +423,18 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
      */
     private int replicaTimeline(HostSpec host, NodeRole role, ProbeResult result) {
         if (role != NodeRole.REPLICA) {
-            replicaTimelines.remove(host);
+            replicaRuns.remove(host);
             return result.timeline();
         }
-        long[] seen = replicaTimelines.get(host);
-        if (seen != null && seen[0] == result.startedMicros() && seen[1] > result.timeline()) {
-            return (int) seen[1];
+        ReplicaRun seen = replicaRuns.get(host);
+        if (seen != null && seen.startedMicros() == result.startedMicros() && seen.timeline() > result.timeline()) {
+            return seen.timeline();
         }
-        replicaTimelines.put(host, new long[] {result.startedMicros(), result.timeline()});
+        replicaRuns.put(host, new ReplicaRun(result.startedMicros(), result.timeline()));
         return result.timeline();
+    }
+
+    private record ReplicaRun(long startedMicros, int timeline) {
     }
 
     private void failed(HostSpec host, long sentAt, String error, boolean timedOut) {

@@ -58,8 +58,11 @@ final class HistoryKeeper {
         // A node refused as a stranger (another cluster) never witnesses anything.
         boolean replica = node.role() == NodeRole.REPLICA && !next.node(node.host()).map(NodeState::refused).orElse(true);
         witnesses.probed(node.host(), replica, node.probeSentAtNanos(), result, historyTimeline);
-        Topology sampled = withPrimarySample(next, node, result);
-        return sampled.toBuilder().witnesses(witnesses.active()).build();
+        Topology.Builder builder = next.toBuilder();
+        if (primarySample(next, node, result)) {
+            builder.primaryHistory(historyOwner, historyTimeline, history);
+        }
+        return builder.witnesses(witnesses.active()).build();
     }
 
     /** Takes in a failed probe; a node that went DOWN loses its witness. */
@@ -70,10 +73,11 @@ final class HistoryKeeper {
         return next.witnesses(witnesses.active());
     }
 
-    private Topology withPrimarySample(Topology next, NodeState node, ProbeResult result) {
+    /** Adds a primary's sample to the history when it comes from the node that takes writes; false if it does not. */
+    private boolean primarySample(Topology next, NodeState node, ProbeResult result) {
         WriteTarget target = next.writeTarget();
         if (node.role() != NodeRole.PRIMARY || !target.isOk() || !target.node().host().equals(node.host())) {
-            return next;
+            return false;
         }
         boolean samePrimary = node.host().equals(historyOwner) && node.timeline() == historyTimeline
                 && (history.isEmpty() || node.lsn() >= history.latestLsn());
@@ -88,7 +92,7 @@ final class HistoryKeeper {
             history = history.with(node.probeSentAtNanos(), node.lsn());
             witnesses.primarySample(node.lsn(), result.synchronousCommit(), result.syncStandbys());
         }
-        return next.toBuilder().primaryHistory(historyOwner, historyTimeline, history).build();
+        return true;
     }
 
 
