@@ -71,8 +71,15 @@ public enum PghaProperty {
                     + " leastLag to the replica with the smallest lag, random to one picked at random."),
 
     READ_YOUR_WRITES("readYourWrites", Rule.bool(), "true",
-            "If true, a read sees every write acknowledged earlier on the same connection: until"
+            "If true, a read sees every write acknowledged earlier in its readYourWritesScope: until"
                     + " a replica has replayed those writes, the read goes to the primary."),
+
+    READ_YOUR_WRITES_SCOPE("readYourWritesScope", Rule.choice(ReadYourWritesScope.values(), ReadYourWritesScope::value),
+            "connection",
+            "Whose writes a read must see with readYourWrites: connection, those of the same connection; thread, those"
+                    + " acknowledged on the calling thread through any connection of the DataSource; dataSource, every"
+                    + " write acknowledged through the DataSource (a POST, redirect and GET served by one application"
+                    + " instance; the Spring Boot starter's default)."),
 
     PROBE_INTERVAL("probeInterval", Rule.duration(), "500ms",
             "How often the topology monitor probes each node while the node is healthy."),

@@ -103,6 +103,7 @@ class PghaPropertyTest {
                         "readWaitTimeout DURATION 2s",
                         "loadBalance CHOICE roundRobin",
                         "readYourWrites BOOLEAN true",
+                        "readYourWritesScope CHOICE connection",
                         "probeInterval DURATION 500ms",
                         "probeTimeout DURATION 1s",
                         "failureThreshold INTEGER 2",
@@ -118,6 +119,7 @@ class PghaPropertyTest {
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail", "wait");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
         assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");
+        assertThat(PghaProperty.READ_YOUR_WRITES_SCOPE.choices()).containsExactly("connection", "thread", "dataSource");
     }
 
     @Test

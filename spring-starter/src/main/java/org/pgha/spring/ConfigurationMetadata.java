@@ -79,14 +79,15 @@ final class ConfigurationMetadata {
         };
     }
 
-    /** The default as a JSON value: numbers and booleans bare, the rest as strings; null if unset. */
+    /** The default a Spring application gets, as a JSON value: numbers and booleans bare, the rest as strings; null if unset. */
     private static String defaultValue(PghaProperty p) {
-        if (p.defaultValue() == null) {
+        String value = PghaSettings.springDefault(p);
+        if (value == null) {
             return null;
         }
         return switch (p.type()) {
-            case INTEGER, LONG, BOOLEAN -> p.defaultValue();
-            default -> string(p.defaultValue());
+            case INTEGER, LONG, BOOLEAN -> value;
+            default -> string(value);
         };
     }
 

@@ -45,12 +45,13 @@ public class PghaAutoConfiguration {
     PghaPoolDataSource dataSource(Environment environment, ObjectProvider<PghaPoolDataSourceCustomizer> customizers) {
         Binder binder = Binder.get(environment);
         PghaPoolDataSource dataSource = new PghaPoolDataSource();
-        dataSource.setJdbcUrl(url(binder));
+        String url = url(binder);
+        dataSource.setJdbcUrl(url);
         binder.bind("spring.datasource.username", String.class).ifBound(dataSource::setUsername);
         binder.bind("spring.datasource.password", String.class).ifBound(dataSource::setPassword);
         binder.bind("spring.datasource.name", String.class).ifBound(dataSource::setPoolName);
         binder.bind("spring.datasource.hikari", Bindable.ofInstance(dataSource));
-        for (Map.Entry<String, String> setting : PghaSettings.from(environment).entrySet()) {
+        for (Map.Entry<String, String> setting : PghaSettings.from(environment, url).entrySet()) {
             dataSource.addDataSourceProperty(setting.getKey(), setting.getValue());
         }
         customizers.orderedStream().forEach(customizer -> customizer.customize(dataSource));

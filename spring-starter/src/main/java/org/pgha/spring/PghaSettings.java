@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.pgha.driver.PghaProperty;
+import org.pgha.driver.ReadYourWritesScope;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
@@ -40,6 +41,58 @@ final class PghaSettings {
      * @throws InvalidPghaPropertyException for an unknown name or a bad value
      */
     static Map<String, String> from(Environment environment) {
+        return from(environment, null);
+    }
+
+    /**
+     * Defaults of Spring applications that differ from the JDBC driver's. {@code readYourWritesScope}:
+     * a web request reads what the application's earlier requests wrote (POST, redirect, GET),
+     * although each request borrows a connection of its own, on a thread of its own.
+     */
+    static final Map<PghaProperty, String> SPRING_DEFAULTS = Map.of(PghaProperty.READ_YOUR_WRITES_SCOPE,
+            ReadYourWritesScope.DATA_SOURCE.value());
+
+    /** The default a Spring application gets: {@link #SPRING_DEFAULTS}, else the driver's. */
+    static String springDefault(PghaProperty property) {
+        return SPRING_DEFAULTS.getOrDefault(property, property.defaultValue());
+    }
+
+    /**
+     * As {@link #from(Environment)}, with each of {@link #SPRING_DEFAULTS} that neither the
+     * environment nor the query of {@code url} sets.
+     */
+    static Map<String, String> from(Environment environment, String url) {
+        Map<String, String> settings = fromEnvironment(environment);
+        if (url == null) {
+            return settings;
+        }
+        for (PghaProperty property : PghaProperty.values()) {
+            String value = SPRING_DEFAULTS.get(property);
+            if (value != null && !settings.containsKey(property.propertyName()) && !namedInQuery(url, property)) {
+                settings.put(property.propertyName(), value);
+            }
+        }
+        return settings;
+    }
+
+    /** Whether the query of a pgha URL names {@code property}. */
+    static boolean namedInQuery(String url, PghaProperty property) {
+        int question = url.indexOf('?');
+        if (question < 0) {
+            return false;
+        }
+        for (String pair : url.substring(question + 1).split("&")) {
+            int equals = pair.indexOf('=');
+            String name = java.net.URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            if (name.equals(property.propertyName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, String> fromEnvironment(Environment environment) {
         Map<String, String> given = Binder.get(environment)
                 .bind(PREFIX, Bindable.mapOf(String.class, String.class))
                 .orElse(Map.of());

@@ -40,9 +40,11 @@ class ConfigurationMetadataTest {
             if (p.defaultValue() == null) {
                 assertThat(defaults).isEmpty();
             } else {
-                assertThat(defaults).singleElement().asString().isEqualTo(p.defaultValue());
+                assertThat(defaults).singleElement().asString().isEqualTo(PghaSettings.springDefault(p));
             }
         }
+        assertThat(JsonPath.<List<String>>read(json, "$.properties[?(@.name == 'pgha.read-your-writes-scope')].defaultValue"))
+                .as("a Spring application's own default").containsExactly("dataSource");
         assertThat(JsonPath.<List<String>>read(json, "$.properties[?(@.name == 'pgha.max-replica-lag')].type"))
                 .containsExactly("java.time.Duration");
         assertThat(JsonPath.<List<String>>read(json, "$.hints[?(@.name == 'pgha.load-balance')].values[*].value"))

@@ -84,16 +84,29 @@ class PghaAutoConfigurationTest {
             case DURATION -> new String[] {"PT7S", "7s"};
             case INTEGER, LONG -> new String[] {"7", "7"};
             case BOOLEAN -> {
-                String other = String.valueOf(!"true".equals(p.defaultValue()));
+                String other = String.valueOf(!"true".equals(PghaSettings.springDefault(p)));
                 yield new String[] {other, other};
             }
             case CHOICE -> {
-                String choice = p.choices().stream().filter(c -> !c.equals(p.defaultValue()))
+                String choice = p.choices().stream().filter(c -> !c.equals(PghaSettings.springDefault(p)))
                         .max(java.util.Comparator.comparing(c -> !c.equals(c.toLowerCase(Locale.ROOT)))).orElseThrow();
                 yield new String[] {choice.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT), choice};
             }
             case STRING -> new String[] {"pgha_probe", "pgha_probe"};
         };
+    }
+
+    @Test
+    void readsSeeTheWritesOfTheWholeDataSourceUnlessTheApplicationOrItsUrlSaysOtherwise() {
+        runner.withPropertyValues(PGHA_URL).run(context -> assertThat(
+                context.getBean(PghaPoolDataSource.class).getDataSourceProperties())
+                .containsEntry("readYourWritesScope", "dataSource"));
+        runner.withPropertyValues(PGHA_URL, "pgha.read-your-writes-scope=thread").run(context -> assertThat(
+                context.getBean(PghaPoolDataSource.class).getDataSourceProperties())
+                .containsEntry("readYourWritesScope", "thread"));
+        runner.withPropertyValues("spring.datasource.url=jdbc:pgha://h1,h2/db?sslmode=disable&readYourWritesScope=connection")
+                .run(context -> assertThat(context.getBean(PghaPoolDataSource.class).getDataSourceProperties())
+                        .as("the URL's own setting is not overridden").doesNotContainKey("readYourWritesScope"));
     }
 
     @Test

@@ -16,6 +16,8 @@ import org.pgha.driver.topology.NodeConnections;
 import org.pgha.driver.topology.PgjdbcConnections;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.ReadFallback;
+import org.pgha.driver.ReadYourWritesScope;
+import org.pgha.driver.routing.WriteMarks;
 import org.pgha.driver.LoadBalance;
 
 /**
@@ -38,6 +40,7 @@ public final class ClusterAccess {
     private final PghaConfig config;
     private final ClusterMetrics metrics;
     private final FailureClassifier classifier;
+    private final WriteMarks writeMarks;
 
     /**
      * @param config the routing settings of this DataSource or URL; the monitor may be shared
@@ -58,6 +61,7 @@ public final class ClusterAccess {
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
+        this.writeMarks = new WriteMarks(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class));
         this.router = new Router(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), config.duration(PghaProperty.MAX_REPLICA_LAG),
                 config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES), THREAD_LOCAL_RANDOM);
     }
@@ -86,11 +90,12 @@ public final class ClusterAccess {
 
     /** The same cluster, router and meters, with physical connections from elsewhere (another user). */
     public ClusterAccess withConnections(NodeConnections other) {
-        return new ClusterAccess(monitor, router, other, config, metrics, classifier);
+        return new ClusterAccess(monitor, router, other, config, metrics, classifier, writeMarks);
     }
 
     private ClusterAccess(ClusterMonitor monitor, Router router, NodeConnections connections, PghaConfig config,
-            ClusterMetrics metrics, FailureClassifier classifier) {
+            ClusterMetrics metrics, FailureClassifier classifier, WriteMarks writeMarks) {
+        this.writeMarks = writeMarks;
         this.classifier = classifier;
         this.monitor = monitor;
         this.router = router;
@@ -117,6 +122,11 @@ public final class ClusterAccess {
 
     public ClusterMetrics metrics() {
         return metrics;
+    }
+
+    /** When the last writes of the thread and of the DataSource were acknowledged ({@code readYourWritesScope}). */
+    public WriteMarks writeMarks() {
+        return writeMarks;
     }
 
     public PghaConfig config() {

@@ -46,8 +46,9 @@ import org.pgha.driver.PghaProperty;
  *   <li>{@link FailoverPath} holds the transaction and recovers it when its node is lost.</li>
  *   <li>{@link ReadYourWrites}: once a statement on the primary is acknowledged (in autocommit
  *       mode, when it returns; in a transaction, when the commit returns), this connection's
- *       reads go only to replicas that have replayed past a primary position sampled after
- *       that moment.</li>
+ *       reads (and with a wider {@code readYourWritesScope}, those of its thread or of every
+ *       connection of the DataSource) go only to replicas that have replayed past a primary
+ *       position sampled after that moment.</li>
  *   <li>{@link SessionSettings}: session state set through this object (autocommit, read-only,
  *       isolation, holdability, catalog, schema, type map, client info, network timeout) or by
  *       SQL is applied to every physical connection it binds, and undone before a pooled one
@@ -70,7 +71,7 @@ public final class LogicalConnection implements Connection, PghaConnection {
     public LogicalConnection(ClusterAccess access, Runnable onClose) {
         this.onClose = onClose;
         this.settings = new SessionSettings(access.config().choice(PghaProperty.SESSION_RESET, SessionReset.class) == SessionReset.ALWAYS);
-        ReadYourWrites reads = new ReadYourWrites(access.config().flag(PghaProperty.READ_YOUR_WRITES));
+        ReadYourWrites reads = new ReadYourWrites(access.config().flag(PghaProperty.READ_YOUR_WRITES), access.writeMarks());
         this.binding = new NodeBinding(access.monitor(), access.router(), access.connections(), access.config(),
                 access.classifier()::nodeLost, new BoundSession(), this::checkOpen);
         this.path = new FailoverPath(binding, access.monitor(), access.classifier(), access.metrics(), access.config(),

@@ -4,13 +4,15 @@ import java.sql.SQLException;
 import org.pgha.driver.topology.Lsn;
 
 /**
- * What one logical connection's reads must see: its own writes (acknowledged at
- * {@link #lastWriteAck()}, when {@code readYourWrites} is on) and the WAL position and timeline
+ * What one logical connection's reads must see: its own writes and, with a wider
+ * {@code readYourWritesScope}, those of its thread or its DataSource (the last acknowledged at
+ * {@link #lastWriteAck()}, when {@code readYourWrites} is on), and the WAL position and timeline
  * of every consistency token it was given.
  */
 public final class ReadYourWrites {
 
     private final boolean ownWrites;
+    private final WriteMarks shared;
     private long lastWriteAckNanos = Long.MIN_VALUE;
     private long minLsn = -1;
     /** The timeline of the highest token given, 0 for none. */
@@ -18,22 +20,37 @@ public final class ReadYourWrites {
 
     /** @param ownWrites {@code readYourWrites}: whether reads must see this connection's own writes */
     public ReadYourWrites(boolean ownWrites) {
-        this.ownWrites = ownWrites;
+        this(ownWrites, new WriteMarks(org.pgha.driver.ReadYourWritesScope.CONNECTION));
     }
 
-    /** A write on the primary was acknowledged at {@code nanos} (the monitor's clock). */
+    /**
+     * @param ownWrites {@code readYourWrites}: whether reads must see the writes of the scope
+     * @param shared the marks of the DataSource, for a scope wider than the connection
+     */
+    public ReadYourWrites(boolean ownWrites, WriteMarks shared) {
+        this.ownWrites = ownWrites;
+        this.shared = shared;
+    }
+
+    /** A write on the primary was acknowledged at {@code nanos} (the monitor's clock), on the calling thread. */
     public void acknowledged(long nanos) {
         lastWriteAckNanos = nanos;
+        if (ownWrites) {
+            shared.acknowledged(nanos);
+        }
     }
 
-    /** When the last write was acknowledged, or {@link Long#MIN_VALUE} if none was. */
+    /**
+     * When the last write this connection's reads must see was acknowledged (its own, and with
+     * {@code readYourWrites} on, its scope's), or {@link Long#MIN_VALUE} if none was.
+     */
     public long lastWriteAck() {
-        return lastWriteAckNanos;
+        return ownWrites ? WriteMarks.later(lastWriteAckNanos, shared.lastAcknowledged()) : lastWriteAckNanos;
     }
 
     /** What the router must respect for this connection's next read. */
     public ReadConsistency consistency() {
-        long writeAck = ownWrites ? lastWriteAckNanos : Long.MIN_VALUE;
+        long writeAck = ownWrites ? lastWriteAck() : Long.MIN_VALUE;
         if (writeAck == Long.MIN_VALUE && minLsn < 0 && minTimeline == 0) {
             return ReadConsistency.NONE;
         }

@@ -20,6 +20,7 @@ import org.pgha.driver.LoadBalance;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.PghaSqlState;
 import org.pgha.driver.ReadFallback;
+import org.pgha.driver.ReadYourWritesScope;
 import org.pgha.driver.SessionReset;
 
 class PghaConfigTest {
@@ -52,6 +53,8 @@ class PghaConfigTest {
         assertThat(config.duration(PghaProperty.MAX_REPLICA_LAG)).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES)).isEmpty();
         assertThat(config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)).isEqualTo(ReadFallback.PRIMARY);
+        assertThat(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class))
+                .isEqualTo(ReadYourWritesScope.CONNECTION);
         assertThat(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class)).isEqualTo(LoadBalance.ROUND_ROBIN);
         assertThat(config.flag(PghaProperty.READ_YOUR_WRITES)).isTrue();
         assertThat(config.duration(PghaProperty.PROBE_INTERVAL)).isEqualTo(Duration.ofMillis(500));
@@ -67,6 +70,8 @@ class PghaConfigTest {
                 property(PghaProperty.MAX_REPLICA_LAG_BYTES, "16777216", c -> c.whole(PghaProperty.MAX_REPLICA_LAG_BYTES),
                         OptionalLong.of(16_777_216)),
                 property(PghaProperty.READ_FALLBACK, "fail", c -> c.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), ReadFallback.FAIL),
+                property(PghaProperty.READ_YOUR_WRITES_SCOPE, "DATASOURCE",
+                        c -> c.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class), ReadYourWritesScope.DATA_SOURCE),
                 property(PghaProperty.READ_WAIT_TIMEOUT, "500ms", c -> c.duration(PghaProperty.READ_WAIT_TIMEOUT), Duration.ofMillis(500)),
                 property(PghaProperty.LOAD_BALANCE, "leastLag", c -> c.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), LoadBalance.LEAST_LAG),
                 property(PghaProperty.READ_YOUR_WRITES, "false", c -> c.flag(PghaProperty.READ_YOUR_WRITES), false),
