@@ -3,7 +3,9 @@ package org.pgha.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +21,8 @@ import org.pgha.testkit.Ledger;
 import org.pgha.testkit.LedgerReport;
 import org.pgha.testkit.LocalCluster;
 import org.pgha.testkit.Node;
+import org.pgha.testkit.StalenessChecker;
+import org.pgha.testkit.StalenessReport;
 
 /**
  * What an application sees when its primary fails, on pgjdbc's multi-host URL with HikariCP
@@ -32,6 +36,14 @@ import org.pgha.testkit.Node;
  * promoted and the other standby re-pointed. Measured: how soon after the promotion began a
  * write succeeded again, the longest time without one, the exceptions the application saw, and
  * what the ledger finds in the database (lost and doubled rows).
+ *
+ * <p>Beside them, one thread updates a row of a small {@code versions} table after another and
+ * two reader threads run read-only transactions ({@code setReadOnly(true)}, as
+ * {@code @Transactional(readOnly = true)} does) on those rows: through pgha's pool, and for
+ * pgjdbc through a second HikariCP pool with {@code targetServerType=preferSecondary}, as
+ * applications that read from standbys set it up. Measured: the longest time without a
+ * successful read, the worst staleness a read saw (by the staleness checker), and how many
+ * reads were staler than pgha's default bound ({@code maxReplicaLag}, 2 s).
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.pgha.bench.FailoverBenchmark [rounds]
@@ -59,8 +71,14 @@ public final class FailoverBenchmark {
 
     enum Fault { CRASH, HANG }
 
+    /** pgha's default {@code maxReplicaLag}: the bound reads are checked against. */
+    private static final Duration READ_BOUND = Duration.ofSeconds(2);
+    private static final int KEYS = 8;
+    private static final int READERS = 2;
+
     record Outcome(Stack stack, Fault fault, double firstWriteSeconds, double longestGapSeconds, long exceptions,
-                   long failedAfterRetries, LedgerReport ledger) {
+                   long failedAfterRetries, LedgerReport ledger, double longestReadGapSeconds, long readExceptions,
+                   StalenessReport staleness) {
     }
 
     private FailoverBenchmark() {
@@ -77,24 +95,33 @@ public final class FailoverBenchmark {
             }
         }
         System.out.println();
-        System.out.printf("%-30s %-6s %22s %16s %11s %8s %6s %8s%n", "stack", "fault", "first write after promo",
-                "longest no-write", "exceptions", "failed", "lost", "doubled");
+        System.out.printf("%-30s %-6s %22s %16s %11s %8s %6s %8s %15s %11s %16s %15s%n", "stack", "fault",
+                "first write after promo", "longest no-write", "exceptions", "failed", "lost", "doubled",
+                "longest no-read", "read errors", "reads staler 2s", "worst staleness");
         for (Outcome o : outcomes) {
-            System.out.printf("%-30s %-6s %22s %14.2f s %11d %8d %6d %8d%n", o.stack().label, o.fault(),
-                    Double.isNaN(o.firstWriteSeconds()) ? "none in " + GIVE_UP.toSeconds() + " s"
+            System.out.printf("%-30s %-6s %22s %14.2f s %11d %8d %6d %8d %13.2f s %11d %16d %13.2f s%n", o.stack().label,
+                    o.fault(), Double.isNaN(o.firstWriteSeconds()) ? "none in " + GIVE_UP.toSeconds() + " s"
                             : String.format("%.2f s", o.firstWriteSeconds()),
                     o.longestGapSeconds(), o.exceptions(), o.failedAfterRetries(), o.ledger().lost().size(),
-                    o.ledger().duplicated().size());
+                    o.ledger().duplicated().size(), o.longestReadGapSeconds(), o.readExceptions(),
+                    o.staleness().staleReads().size(), o.staleness().maxStaleness().toMillis() / 1e3);
         }
     }
 
     static Outcome run(Stack stack, Fault fault) throws Exception {
         try (LocalCluster cluster = LocalCluster.builder().standbys(2).synchronousStandbys(1).start()) {
             Ledger ledger = new Ledger("bench_ledger");
-            try (Connection c = cluster.connect(cluster.primary())) {
+            try (Connection c = cluster.connect(cluster.primary()); Statement s = c.createStatement()) {
                 ledger.createTable(c);
+                s.execute("CREATE TABLE versions (key bigint PRIMARY KEY, seq bigint NOT NULL)");
+                s.execute("INSERT INTO versions SELECT g, 0 FROM generate_series(0, " + (KEYS - 1) + ") g");
             }
-            try (AutoCloseableDataSource ds = dataSource(stack, cluster); Writers writers = new Writers(ds.dataSource(), ledger)) {
+            cluster.awaitReplication(Duration.ofSeconds(30));
+            StalenessChecker checker = new StalenessChecker();
+            try (AutoCloseableDataSource ds = dataSource(stack, cluster, false);
+                 AutoCloseableDataSource reads = stack == Stack.PGHA ? ds : dataSource(stack, cluster, true);
+                 Writers writers = new Writers(ds.dataSource(), ledger);
+                 Readers readers = new Readers(ds.dataSource(), reads.dataSource(), checker)) {
                 Thread.sleep(WARM_UP.toMillis());
                 Node old = cluster.primary();
                 Node sync = cluster.synchronousStandby().orElseThrow();
@@ -107,6 +134,7 @@ public final class FailoverBenchmark {
                 Thread.sleep(MANAGER_DELAY.toMillis());
                 long promotedAt = System.nanoTime();
                 cluster.promote(sync);
+                double promotionSeconds = (System.nanoTime() - promotedAt) / 1e9;
                 for (Node node : cluster.nodes()) {
                     if (node != old && node != sync && cluster.isRunning(node)) {
                         cluster.follow(node, sync);
@@ -118,17 +146,22 @@ public final class FailoverBenchmark {
                     cluster.crash(old); // fenced, as the manager's watchdog would; releases threads stuck on it
                 }
                 writers.stop();
+                readers.stop();
                 cluster.awaitReplication(Duration.ofSeconds(60));
                 LedgerReport report;
                 try (Connection c = cluster.connect(cluster.primary())) {
                     report = ledger.verify(c);
                 }
                 double first = firstWrite < 0 ? Double.NaN : (firstWrite - promotedAt) / 1e9;
+                StalenessReport staleness = checker.report(READ_BOUND);
                 Outcome outcome = new Outcome(stack, fault, first, writers.longestGapAfter(faultAt - 1_000_000_000L) / 1e9,
-                        writers.exceptions.get(), writers.failed.get(), report);
-                System.out.printf("%s, %s: first write %s after the promotion began, %d exceptions, %s%n", stack.label,
-                        fault, Double.isNaN(first) ? "never" : String.format("%.2f s", first), outcome.exceptions(),
-                        report.summary());
+                        writers.exceptions.get(), writers.failed.get(), report,
+                        readers.longestGapAfter(faultAt - 1_000_000_000L) / 1e9,
+                        readers.exceptions.get(), staleness);
+                System.out.printf("%s, %s: first write %s after the promotion began (the promotion took %.2f s),"
+                        + " %d exceptions, %s; longest no-read %.2f s, %d read errors, %s%n", stack.label, fault,
+                        Double.isNaN(first) ? "never" : String.format("%.2f s", first), promotionSeconds, outcome.exceptions(),
+                        report.summary(), outcome.longestReadGapSeconds(), outcome.readExceptions(), staleness.summary());
                 return outcome;
             }
         }
@@ -142,10 +175,12 @@ public final class FailoverBenchmark {
         }
     }
 
-    private static AutoCloseableDataSource dataSource(Stack stack, LocalCluster cluster) {
+    /** @param forReads for pgjdbc, the second pool that reads from the standbys */
+    private static AutoCloseableDataSource dataSource(Stack stack, LocalCluster cluster, boolean forReads) {
         if (stack == Stack.PGJDBC) {
             HikariDataSource hikari = new HikariDataSource();
-            hikari.setJdbcUrl("jdbc:postgresql://" + cluster.hosts() + "/" + cluster.database() + "?targetServerType=primary");
+            hikari.setJdbcUrl("jdbc:postgresql://" + cluster.hosts() + "/" + cluster.database()
+                    + (forReads ? "?targetServerType=preferSecondary&loadBalanceHosts=true" : "?targetServerType=primary"));
             hikari.setUsername(cluster.user());
             hikari.setPassword(cluster.password());
             hikari.setMaximumPoolSize(8);
@@ -232,6 +267,120 @@ public final class FailoverBenchmark {
             for (long ack : sorted) {
                 gap = Math.max(gap, ack - previous);
                 previous = ack;
+            }
+            return gap;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            threads.shutdown();
+            if (!threads.awaitTermination(120, TimeUnit.SECONDS)) {
+                threads.shutdownNow();
+            }
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * One thread updating the rows of {@code versions} in turn (each update its own transaction,
+     * retried like the writers'), and {@value #READERS} threads reading them in read-only
+     * transactions, each on a connection borrowed for it. Reads and writes go to the staleness
+     * checker.
+     */
+    private static final class Readers implements AutoCloseable {
+        final AtomicLong exceptions = new AtomicLong();
+        private final DataSource writes;
+        private final DataSource reads;
+        private final StalenessChecker checker;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        /** When each successful read ended, on the checker's clock. */
+        private final ConcurrentLinkedQueue<Long> served = new ConcurrentLinkedQueue<>();
+        private final ExecutorService threads = Executors.newFixedThreadPool(READERS + 1);
+
+        Readers(DataSource writes, DataSource reads, StalenessChecker checker) {
+            this.writes = writes;
+            this.reads = reads;
+            this.checker = checker;
+            threads.submit(this::update);
+            for (int i = 0; i < READERS; i++) {
+                int reader = i;
+                threads.submit(() -> read(reader));
+            }
+        }
+
+        private void update() {
+            long seq = 0;
+            while (running.get()) {
+                seq++;
+                for (int key = 0; key < KEYS && running.get(); key++) {
+                    for (int attempt = 1; attempt <= ATTEMPTS && running.get(); attempt++) {
+                        try (Connection c = writes.getConnection()) {
+                            c.setAutoCommit(false);
+                            try (PreparedStatement ps = c.prepareStatement("UPDATE versions SET seq = ? WHERE key = ?")) {
+                                ps.setLong(1, seq);
+                                ps.setLong(2, key);
+                                ps.executeUpdate();
+                            }
+                            c.commit();
+                            checker.writeAcknowledged(key, seq, "versions");
+                            break;
+                        } catch (SQLException e) {
+                            // the writers count the application's exceptions; this thread only feeds the checker
+                        }
+                    }
+                }
+                pause();
+            }
+        }
+
+        private void read(int reader) {
+            long key = reader;
+            while (running.get()) {
+                key = (key + 1) % KEYS;
+                long started = checker.now();
+                try (Connection c = reads.getConnection()) {
+                    c.setReadOnly(true);
+                    c.setAutoCommit(false);
+                    long seq;
+                    try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM versions WHERE key = ?")) {
+                        ps.setLong(1, key);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            seq = rs.getLong(1);
+                        }
+                    }
+                    c.commit();
+                    checker.readCompleted(started, key, seq, "reader-" + reader);
+                    served.add(checker.now());
+                } catch (SQLException e) {
+                    exceptions.incrementAndGet();
+                }
+                pause();
+            }
+        }
+
+        private void pause() {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.set(false);
+            }
+        }
+
+        /** The longest time without a successful read, from {@code from} (checker clock) to the last one. */
+        long longestGapAfter(long from) {
+            long[] sorted = served.stream().mapToLong(Long::longValue).filter(a -> a >= from).sorted().toArray();
+            long previous = from;
+            long gap = 0;
+            for (long end : sorted) {
+                gap = Math.max(gap, end - previous);
+                previous = end;
             }
             return gap;
         }

@@ -14,8 +14,13 @@ final class DataSources {
     }
 
     static PghaDataSource of(LocalCluster cluster, String parameters) {
+        return withUrl(cluster, url(cluster, parameters));
+    }
+
+    /** A DataSource on {@code url} (through a fault proxy, say), with the cluster's credentials. */
+    static PghaDataSource withUrl(LocalCluster cluster, String url) {
         PghaDataSource ds = new PghaDataSource();
-        ds.setUrl(url(cluster, parameters));
+        ds.setUrl(url);
         ds.setUser(cluster.user());
         ds.setPassword(cluster.password());
         return ds;

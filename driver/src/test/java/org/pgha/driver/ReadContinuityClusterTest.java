@@ -41,7 +41,7 @@ import org.pgha.testkit.StalenessReport;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ReadContinuityClusterTest {
 
-    private static final int KEYS = 8;
+    static final int KEYS = 8;
     private static final Duration BOUND = Duration.ofSeconds(1);
     /** How long each fault leaves the cluster without a primary. */
     private static final long OUTAGE_MILLIS = 3_000;
@@ -56,29 +56,19 @@ class ReadContinuityClusterTest {
     }
 
     /** A read that succeeded: when it began and ended (checker clock) and where it ran. */
-    private record Served(long startedAt, long endedAt, String node) {
+    record Served(long startedAt, long endedAt, String node) {
     }
 
     @Test
     void readsGoOnWithoutAPrimaryAfterACrashAndAHang(LocalCluster cluster) throws Exception {
-        StalenessChecker checker = new StalenessChecker();
-        ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
-        List<Throwable> errors = new CopyOnWriteArrayList<>();
         List<ClusterEvent> events = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        ExecutorService pool = Executors.newFixedThreadPool(5);
         List<long[]> outages = new ArrayList<>();
+        ReadLoad load;
+        StalenessChecker checker;
         try (PghaDataSource ds = DataSources.of(cluster, "maxReplicaLag=" + BOUND.toMillis() + "ms&probeInterval=100ms")) {
             ds.addClusterEventListener(events::add);
-            List<Future<?>> tasks = new ArrayList<>();
-            for (int w = 0; w < 2; w++) {
-                int writer = w;
-                tasks.add(pool.submit(() -> write(ds, checker, running, errors, writer)));
-            }
-            for (int r = 0; r < 3; r++) {
-                int reader = r;
-                tasks.add(pool.submit(() -> read(ds, checker, running, served, errors, reader)));
-            }
+            load = new ReadLoad(ds);
+            checker = load.checker;
             Thread.sleep(3_000);
 
             // 1. The primary crashes; the failover manager promotes the synchronous standby late.
@@ -102,19 +92,14 @@ class ReadContinuityClusterTest {
             cluster.crash(second);
             cluster.rejoin(second);
             Thread.sleep(2_000);
-
-            running.set(false);
-            for (Future<?> task : tasks) {
-                task.get(90, TimeUnit.SECONDS);
-            }
-        } finally {
-            running.set(false);
-            pool.shutdownNow();
+            load.stop();
         }
-        assertThat(errors).as("errors seen by the application").isEmpty();
+        assertThat(load.errors).as("errors seen by the application").isEmpty();
+        assertThat(load.refused).as("reads refused for want of a replica within the bound").isEmpty();
         StalenessReport report = checker.report(BOUND);
         assertThat(report.isClean()).as(report.summary()).isTrue();
         assertThat(report.writesRecorded()).isGreaterThan(100);
+        ConcurrentLinkedQueue<Served> served = load.served;
         for (long[] window : outages) {
             List<Served> inside = new ArrayList<>();
             for (Served s : served) {
@@ -136,26 +121,16 @@ class ReadContinuityClusterTest {
     @Test
     void aSynchronousStandbyThatHasNotReplayedServesNoStaleReadAndBoundsTheOtherReplica(LocalCluster cluster)
             throws Exception {
-        StalenessChecker checker = new StalenessChecker();
-        ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
-        List<Throwable> errors = new CopyOnWriteArrayList<>();
         List<ClusterEvent> events = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        ExecutorService pool = Executors.newFixedThreadPool(5);
         long[] window;
         Node sync = cluster.synchronousStandby().orElseThrow();
         Node async = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
+        ReadLoad load;
+        StalenessChecker checker;
         try (PghaDataSource ds = DataSources.of(cluster, "maxReplicaLag=" + BOUND.toMillis() + "ms&probeInterval=100ms")) {
             ds.addClusterEventListener(events::add);
-            List<Future<?>> tasks = new ArrayList<>();
-            for (int w = 0; w < 2; w++) {
-                int writer = w;
-                tasks.add(pool.submit(() -> write(ds, checker, running, errors, writer)));
-            }
-            for (int r = 0; r < 3; r++) {
-                int reader = r;
-                tasks.add(pool.submit(() -> read(ds, checker, running, served, errors, reader)));
-            }
+            load = new ReadLoad(ds);
+            checker = load.checker;
             Thread.sleep(2_000);
             cluster.pauseReplay(sync);
             Thread.sleep(1_500);
@@ -168,17 +143,13 @@ class ReadContinuityClusterTest {
             cluster.rejoin(first);
             cluster.awaitReplication(Duration.ofSeconds(30));
             Thread.sleep(1_000);
-            running.set(false);
-            for (Future<?> task : tasks) {
-                task.get(90, TimeUnit.SECONDS);
-            }
-        } finally {
-            running.set(false);
-            pool.shutdownNow();
+            load.stop();
         }
-        assertThat(errors).as("errors seen by the application").isEmpty();
+        assertThat(load.errors).as("errors seen by the application").isEmpty();
+        assertThat(load.refused).as("reads refused for want of a replica within the bound").isEmpty();
         StalenessReport report = checker.report(BOUND);
         assertThat(report.isClean()).as(report.summary()).isTrue();
+        ConcurrentLinkedQueue<Served> served = load.served;
         long onAsync = served.stream().filter(s -> s.startedAt() > window[0] && s.endedAt() < window[1]
                 && s.node().equals(async.hostAndPort())).count();
         Map<String, Long> inside = new java.util.TreeMap<>();
@@ -196,7 +167,7 @@ class ReadContinuityClusterTest {
      * Waits until the monitor sees no primary, then holds the outage; returns the window, on the
      * checker's clock, from the moment pgha knew there was no primary to the promotion.
      */
-    private static long[] outage(StalenessChecker checker, List<ClusterEvent> events, int before)
+    static long[] outage(StalenessChecker checker, List<ClusterEvent> events, int before)
             throws InterruptedException {
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> count(events, ClusterEvent.Type.FAILOVER_STARTED) > before);
@@ -205,7 +176,7 @@ class ReadContinuityClusterTest {
         return new long[] {from, checker.now()};
     }
 
-    private static int count(List<ClusterEvent> events, ClusterEvent.Type type) {
+    static int count(List<ClusterEvent> events, ClusterEvent.Type type) {
         return (int) events.stream().filter(e -> e.type() == type).count();
     }
 
@@ -226,58 +197,120 @@ class ReadContinuityClusterTest {
         return Math.max(gap, window[1] - last) / 1_000_000;
     }
 
-    private static Void write(PghaDataSource ds, StalenessChecker checker, AtomicBoolean running, List<Throwable> errors,
-                              int writer) {
-        String session = "writer-" + writer;
-        long seq = 0;
-        try (Connection c = ds.getConnection();
-             PreparedStatement update = c.prepareStatement("UPDATE versions SET seq = ? WHERE key = ?")) {
-            c.setAutoCommit(false);
-            while (running.get()) {
-                seq++;
-                for (int k = 0; k < KEYS / 2; k++) {
-                    long key = writer * (KEYS / 2) + k;
-                    update.setLong(1, seq);
-                    update.setLong(2, key);
-                    update.executeUpdate();
-                    c.commit();
-                    checker.writeAcknowledged(key, seq, session);
-                }
-                Thread.sleep(10);
+    /**
+     * Two writers updating {@value #KEYS} rows of {@code versions} (each its own half, one
+     * transaction per row) and three readers reading them on read-only connections, all
+     * reported to a staleness checker. A read refused with {@code 08R03} (no replica within the
+     * bound, with {@code readFallback=fail}) is recorded apart and the reader goes on.
+     */
+    static final class ReadLoad {
+        final StalenessChecker checker = new StalenessChecker();
+        final ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
+        /** When each refused read began, on the checker's clock. */
+        final ConcurrentLinkedQueue<Long> refused = new ConcurrentLinkedQueue<>();
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final ExecutorService pool = Executors.newFixedThreadPool(5);
+        private final List<Future<?>> readers = new ArrayList<>();
+        private final List<Future<?>> writers = new ArrayList<>();
+
+        ReadLoad(PghaDataSource ds) {
+            this(ds, 2);
+        }
+
+        /** @param writerCount 0 to 2 writers through {@code ds}: with none, the rows are the caller's to write */
+        ReadLoad(PghaDataSource ds, int writerCount) {
+            for (int w = 0; w < writerCount; w++) {
+                int writer = w;
+                writers.add(pool.submit(() -> write(ds, writer)));
             }
-        } catch (SQLException | InterruptedException | RuntimeException e) {
-            if (running.get()) {
-                errors.add(e);
+            for (int r = 0; r < 3; r++) {
+                int reader = r;
+                readers.add(pool.submit(() -> read(ds, reader)));
             }
         }
-        return null;
-    }
 
-    private static Void read(PghaDataSource ds, StalenessChecker checker, AtomicBoolean running,
-                             ConcurrentLinkedQueue<Served> served, List<Throwable> errors, int reader) {
-        String session = "reader-" + reader;
-        long key = reader;
-        try (Connection c = ds.getConnection()) {
-            c.setReadOnly(true);
-            try (PreparedStatement select = c.prepareStatement("SELECT seq FROM versions WHERE key = ?")) {
+        /** Stops every thread after the operation it is in, and waits for them. */
+        void stop() throws Exception {
+            running.set(false);
+            try {
+                for (Future<?> task : readers) {
+                    task.get(90, TimeUnit.SECONDS);
+                }
+                for (Future<?> task : writers) {
+                    task.get(90, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        /** Stops the readers and waits for them; the writers are left to end with the DataSource. */
+        void stopReaders() throws Exception {
+            running.set(false);
+            for (Future<?> task : readers) {
+                task.get(90, TimeUnit.SECONDS);
+            }
+            pool.shutdownNow();
+        }
+
+        private Void write(PghaDataSource ds, int writer) {
+            String session = "writer-" + writer;
+            long seq = 0;
+            try (Connection c = ds.getConnection();
+                 PreparedStatement update = c.prepareStatement("UPDATE versions SET seq = ? WHERE key = ?")) {
+                c.setAutoCommit(false);
+                while (running.get()) {
+                    seq++;
+                    for (int k = 0; k < KEYS / 2; k++) {
+                        long key = writer * (KEYS / 2) + k;
+                        update.setLong(1, seq);
+                        update.setLong(2, key);
+                        update.executeUpdate();
+                        c.commit();
+                        checker.writeAcknowledged(key, seq, session);
+                    }
+                    Thread.sleep(10);
+                }
+            } catch (SQLException | InterruptedException | RuntimeException e) {
+                if (running.get()) {
+                    errors.add(e);
+                }
+            }
+            return null;
+        }
+
+        private Void read(PghaDataSource ds, int reader) {
+            String session = "reader-" + reader;
+            long key = reader;
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(true);
                 while (running.get()) {
                     key = (key + 1) % KEYS;
                     long started = checker.now();
-                    select.setLong(1, key);
-                    try (ResultSet rs = select.executeQuery()) {
-                        rs.next();
-                        String node = c.unwrap(PghaConnection.class).currentNode();
-                        checker.readCompleted(started, key, rs.getLong(1), session, node);
-                        served.add(new Served(started, checker.now(), node));
+                    // Prepared for each read: with readFallback=fail, preparing may be refused too.
+                    try (PreparedStatement select = c.prepareStatement("SELECT seq FROM versions WHERE key = ?")) {
+                        select.setLong(1, key);
+                        try (ResultSet rs = select.executeQuery()) {
+                            rs.next();
+                            String node = c.unwrap(PghaConnection.class).currentNode();
+                            checker.readCompleted(started, key, rs.getLong(1), session, node);
+                            served.add(new Served(started, checker.now(), node));
+                        }
+                    } catch (SQLException e) {
+                        if (!PghaSqlState.NO_REPLICA_WITHIN_LAG.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        refused.add(started);
                     }
                     Thread.sleep(2);
                 }
+            } catch (SQLException | InterruptedException | RuntimeException e) {
+                if (running.get()) {
+                    errors.add(e);
+                }
             }
-        } catch (SQLException | InterruptedException | RuntimeException e) {
-            if (running.get()) {
-                errors.add(e);
-            }
+            return null;
         }
-        return null;
     }
 }

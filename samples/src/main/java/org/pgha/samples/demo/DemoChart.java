@@ -63,11 +63,13 @@ final class DemoChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         g.drawString("pgha failover demo: the EHR sample on a primary, a synchronous and an asynchronous standby", LEFT, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString(String.format("%d requests failed; ledger: %d lost, %d duplicated; %d chart reads staler than %d ms",
+        g.drawString(String.format("%d requests failed; ledger: %d lost, %d duplicated; %d chart reads staler than %d ms;"
+                        + " chart reads paused at most %.2f s around a failover",
                 result.failedRequests(),
                 result.registrations.lost().size() + result.labResults.lost().size(),
                 result.registrations.duplicated().size() + result.labResults.duplicated().size(),
-                result.staleness.staleReads().size(), result.staleness.bound().toMillis()), LEFT, 52);
+                result.staleness.staleReads().size(), result.staleness.bound().toMillis(),
+                result.longestReadGapSeconds()), LEFT, 52);
 
         // Grid and axes.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));

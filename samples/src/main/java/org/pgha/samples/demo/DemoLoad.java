@@ -86,6 +86,7 @@ final class DemoLoad implements AutoCloseable {
     private final AtomicLongArray failed = new AtomicLongArray(Kind.values().length * MAX_BUCKETS);
     private final AtomicLongArray slowestMillis = new AtomicLongArray(Kind.values().length);
     private final ConcurrentLinkedQueue<Long> writeAcks = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> chartReads = new ConcurrentLinkedQueue<>();
     private final Map<Kind, List<String>> failures = Map.of(Kind.REGISTRATION, new CopyOnWriteArrayList<>(),
             Kind.LAB_RESULT, new CopyOnWriteArrayList<>(), Kind.CHART_READ, new CopyOnWriteArrayList<>());
     private final ExecutorService clients = Executors.newCachedThreadPool();
@@ -205,6 +206,7 @@ final class DemoLoad implements AutoCloseable {
         if (!patient.unchecked) {
             staleness.readCompleted(started, patient.key, chart.resultCount(), screen);
         }
+        chartReads.add(staleness.now());
         return true;
     }
 
@@ -255,5 +257,10 @@ final class DemoLoad implements AutoCloseable {
     /** When writes (registrations, lab results) were acknowledged, on the checker's clock, in order. */
     long[] writeAcks() {
         return writeAcks.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** When chart reads succeeded, on the checker's clock, in order. */
+    long[] chartReads() {
+        return chartReads.stream().mapToLong(Long::longValue).sorted().toArray();
     }
 }

@@ -22,8 +22,10 @@ final class DemoResult {
      * @param writeGapNanos the longest time without an acknowledged write, from 1 s before the
      *     fault to the first write acknowledged after the promotion began
      * @param firstWriteAfterNanos the first write acknowledged after the promotion began; -1 if none
+     * @param readGapNanos the longest time without a successful chart read, from 1 s before the
+     *     fault to 1 s after the first write after the promotion
      */
-    record Failover(Event fault, Event promotion, long writeGapNanos, long firstWriteAfterNanos) {
+    record Failover(Event fault, Event promotion, long writeGapNanos, long firstWriteAfterNanos, long readGapNanos) {
 
         /** From the start of the promotion to the first write acknowledged, in seconds. */
         double afterPromotionSeconds() {
@@ -76,8 +78,31 @@ final class DemoResult {
                     break;
                 }
             }
-            failovers.add(new Failover(fault, promotion, gap, after));
+            long until = Math.max(after, promotion.nanos()) + 1_000_000_000L;
+            failovers.add(new Failover(fault, promotion, gap, after, longestGap(load.chartReads(), from, until)));
         }
+    }
+
+    /** The longest time in {@code [from, until]} between two of the sorted {@code times} or an end of it. */
+    static long longestGap(long[] times, long from, long until) {
+        long previous = from;
+        long gap = 0;
+        for (long t : times) {
+            if (t < from) {
+                continue;
+            }
+            if (t > until) {
+                break;
+            }
+            gap = Math.max(gap, t - previous);
+            previous = t;
+        }
+        return Math.max(gap, until - previous);
+    }
+
+    /** The longest pause of chart reads around any failover, in seconds. */
+    double longestReadGapSeconds() {
+        return failovers.stream().mapToLong(Failover::readGapNanos).max().orElse(0) / 1e9;
     }
 
     /** Nothing lost, nothing doubled, no read staler than the bound. */
@@ -116,9 +141,10 @@ final class DemoResult {
                 continue;
             }
             r.append(String.format("  %-24s at %5.1f s, %s at %5.1f s:%n      no write for %.2f s,"
-                            + " first write %.2f s after the promotion began%n",
+                            + " first write %.2f s after the promotion began; no chart read for %.2f s%n",
                     f.fault().label(), load.seconds(f.fault().nanos()), f.promotion().label(),
-                    load.seconds(f.promotion().nanos()), f.writeGapNanos() / 1e9, f.afterPromotionSeconds()));
+                    load.seconds(f.promotion().nanos()), f.writeGapNanos() / 1e9, f.afterPromotionSeconds(),
+                    f.readGapNanos() / 1e9));
         }
         r.append("\nstatements by node (role at the time)\n");
         statementsByNode.forEach((node, counts) -> r.append(String.format("  %-8s %8d as primary %8d as replica%n",

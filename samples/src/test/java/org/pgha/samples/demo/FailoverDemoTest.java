@@ -32,7 +32,8 @@ class FailoverDemoTest {
                 .as("nodes that served reads as replicas").hasSizeGreaterThanOrEqualTo(2);
 
         String report = Files.readString(output.resolve("report.txt"));
-        assertThat(report).contains("0 lost, 0 duplicated", "RESULT: nothing lost");
+        assertThat(report).contains("0 lost, 0 duplicated", "RESULT: nothing lost", "no chart read for");
+        assertThat(result.failovers).allSatisfy(f -> assertThat(f.readGapNanos()).as("the read gap, measured").isPositive());
         Path picture = output.resolve("failover-demo.png");
         try (InputStream in = Files.newInputStream(picture)) {
             byte[] signature = in.readNBytes(8);
