@@ -42,7 +42,11 @@ public record ClusterEvent(Type type, String node, String detail, Instant at, Du
         /** A primary is usable again; {@code node} is it, {@code duration} the time without one. */
         FAILOVER_COMPLETED,
         /** No primary within {@code failoverTimeout}; {@code node} is the lost primary. A later primary completes it. */
-        FAILOVER_FAILED
+        FAILOVER_FAILED,
+        /** A topology source (Patroni) listed a member the monitor did not know: it is probed, and used once verified. */
+        MEMBER_ADDED,
+        /** A member the topology source had listed is gone from it: no longer probed or used. */
+        MEMBER_REMOVED
     }
 
     /** An event without a duration. */

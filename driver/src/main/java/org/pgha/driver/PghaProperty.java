@@ -131,7 +131,18 @@ public enum PghaProperty {
                     + " on the database suffice; see docs/operations.md). Unset: the connection's user. With it, a"
                     + " DataSource's getConnection(user, password) shares one monitor whatever the user."),
     MONITOR_PASSWORD("monitorPassword", Rule.text(true), null,
-            "The password of monitorUser. Never shown in a message, a log line or toString.");
+            "The password of monitorUser. Never shown in a message, a log line or toString."),
+
+    PATRONI("patroni", Rule.httpEndpoints(), null,
+            "Patroni's REST API, comma-separated (http:// or https://host:port, such as http://db1:8008): pgha learns"
+                    + " the cluster's members from GET /cluster on any of them, probes each and uses it once its own"
+                    + " probe shows it is one of this cluster's servers, removes a member Patroni no longer lists,"
+                    + " and sends no new reads to a member Patroni lists as stopping or starting, or tagged"
+                    + " noloadbalance. Unset: the URL's hosts only."),
+    PATRONI_USER("patroniUser", Rule.text(false), null,
+            "The user of HTTP basic authentication for Patroni's REST API (restapi.authentication). Unset: none."),
+    PATRONI_PASSWORD("patroniPassword", Rule.text(true), null,
+            "The password of patroniUser. Never shown in a message, a log line or toString.");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;
@@ -344,6 +355,35 @@ public enum PghaProperty {
          * A duration greater than zero and at most {@link #MAX_DURATION_MILLIS} (every current
          * duration must be positive; a duration that may be zero would need a rule of its own).
          */
+        /**
+         * Comma-separated {@code http://} or {@code https://} addresses with a host and a port,
+         * without a user, a password, a query or a path beyond {@code /}; returned as given,
+         * each trimmed.
+         */
+        static Rule httpEndpoints() {
+            return new Rule(Type.STRING, text -> {
+                List<String> endpoints = new java.util.ArrayList<>();
+                for (String part : text.split(",", -1)) {
+                    String endpoint = part.trim();
+                    try {
+                        java.net.URI uri = new java.net.URI(endpoint);
+                        boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+                        boolean bare = uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null
+                                && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"));
+                        if (!web || !bare || uri.getHost() == null || uri.getPort() < 1) {
+                            return null;
+                        }
+                    } catch (java.net.URISyntaxException e) {
+                        return null;
+                    }
+                    endpoints.add(endpoint);
+                }
+                return String.join(",", endpoints);
+            }, "comma-separated addresses of Patroni's REST API such as http://db1:8008,https://db2:8008 (a scheme, a"
+                    + " host and a port; the user and password go in patroniUser and patroniPassword)",
+                    "`http://` or `https://` `host:port`, comma-separated", List.of());
+        }
+
         static Rule duration() {
             return new Rule(Type.DURATION, Rule::parseDuration,
                     "a duration such as 500ms, 2s or 1m, greater than zero and at most "

@@ -213,6 +213,10 @@ final class NodePools implements NodeConnections, ClusterEventListener {
             evictOldPrimaries(event.node());
             return;
         }
+        if (type == ClusterEvent.Type.MEMBER_REMOVED) {
+            retire(event.node());
+            return;
+        }
         if (type != ClusterEvent.Type.NODE_DOWN && type != ClusterEvent.Type.ROLE_CHANGED && type != ClusterEvent.Type.NODE_UP) {
             return;
         }
@@ -268,6 +272,29 @@ final class NodePools implements NodeConnections, ClusterEventListener {
         Map<HostSpec, HikariConfig> view = new java.util.TreeMap<>();
         pools.forEach((host, pool) -> view.put(host, pool.config()));
         return view;
+    }
+
+    /**
+     * A member left the cluster: its pool goes, shut down on a thread of its own (HikariCP waits
+     * for busy connections, which the monitor aborted already), so no event waits on it.
+     */
+    private void retire(String node) {
+        pools.forEach((host, pool) -> {
+            if (host.toString().equals(node) && pools.remove(host, pool)) {
+                log.info("{}: {} left the cluster: its pool is shut down", poolName, host);
+                Thread t = new Thread(() -> {
+                    try {
+                        pool.pool().shutdown();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        log.warn("{}: shutting down the pool of {} failed", poolName, host, e);
+                    }
+                }, "pgha-retire-" + host);
+                t.setDaemon(true);
+                t.start();
+            }
+        });
     }
 
     /** Shuts every pool down: idle connections closed, busy ones when they come back or after HikariCP's wait. */

@@ -194,6 +194,7 @@ public final class PghaConfig {
         StringBuilder text = new StringBuilder();
         new TreeMap<>(passThrough).forEach((k, v) -> text.append(k).append('\0').append(v).append('\0'));
         text.append('\1').append(text(PghaProperty.MONITOR_USER)).append('\0').append(text(PghaProperty.MONITOR_PASSWORD));
+        text.append('\1').append(text(PghaProperty.PATRONI_PASSWORD));
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(text.toString().getBytes(StandardCharsets.UTF_8));

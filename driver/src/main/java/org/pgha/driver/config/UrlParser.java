@@ -130,6 +130,14 @@ final class UrlParser {
             throw invalid("pgha property monitorPassword is set but monitorUser is not: set both, or neither for the"
                     + " probes to log in as the connection's user");
         }
+        if (values.containsKey(PghaProperty.PATRONI_PASSWORD) && !values.containsKey(PghaProperty.PATRONI_USER)) {
+            throw invalid("pgha property patroniPassword is set but patroniUser is not: set both, or neither for"
+                    + " Patroni's REST API without authentication");
+        }
+        if (values.containsKey(PghaProperty.PATRONI_USER) && !values.containsKey(PghaProperty.PATRONI)) {
+            throw invalid("pgha property patroniUser is set but patroni is not: name Patroni's REST API endpoints"
+                    + " (patroni=http://host:8008,...), or remove patroniUser");
+        }
         return new PghaConfig(hosts, database, passThrough, values);
     }
 

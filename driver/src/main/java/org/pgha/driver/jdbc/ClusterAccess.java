@@ -83,6 +83,7 @@ public final class ClusterAccess {
         listeners.forEach(monitor::addListener);
         NodeConnections nodes = connections.apply(monitor);
         monitor.start();
+        org.pgha.driver.patroni.PatroniSource.attachTo(monitor);
         monitor.awaitFirstRound();
         return new ClusterAccess(monitor, nodes, config, metrics,
                 override == null ? FailureClassifier.DEFAULT : new FailureClassifier(override));

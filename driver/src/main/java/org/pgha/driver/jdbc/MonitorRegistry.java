@@ -80,6 +80,7 @@ public final class MonitorRegistry {
         }
         if (created) {
             entry.access.monitor().start();
+            org.pgha.driver.patroni.PatroniSource.attachTo(entry.access.monitor());
         }
         entry.access.monitor().awaitFirstRound();
         return new Lease(entry);

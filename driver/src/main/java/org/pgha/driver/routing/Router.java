@@ -32,7 +32,7 @@ import org.pgha.driver.topology.WriteTarget;
  * <h2>Reads</h2>
  * A replica is eligible iff all of these hold:
  * <ol>
- *   <li>it is up, not refused, with role REPLICA ({@link Topology#replicas()});
+ *   <li>it is up, not refused, with role REPLICA, and not drained by a topology source ({@link Topology#replicas()});
  *   <li>there is a read basis ({@link Topology#readBasis()}: an OK write target, or none and the
  *       last one's history), and the replica is on its timeline (known, equal). A replica on
  *       another timeline may hold commits the primary never had, or miss the promotion. With a
@@ -188,7 +188,8 @@ public final class Router {
         for (int i = 0, n = nodes.size(); i < n; i++) {
             NodeState node = nodes.get(i);
             if (node.host().equals(host)) {
-                return exclusion(node, topology.readBasis(), nowNanos, consistency) == Exclusion.NONE;
+                return !topology.drained().contains(host)
+                        && exclusion(node, topology.readBasis(), nowNanos, consistency) == Exclusion.NONE;
             }
         }
         return false;
@@ -346,7 +347,11 @@ public final class Router {
                 continue;
             }
             message.append(separator).append(n.host()).append(' ');
-            explain(message, n, basis, nowNanos, consistency);
+            if (topology.drained().contains(n.host()) && n.up()) {
+                message.append("drained: Patroni lists it as leaving, or tagged noloadbalance");
+            } else {
+                explain(message, n, basis, nowNanos, consistency);
+            }
             separator = "; ";
         }
         if (topology.nodes().size() == 1 && primary != null) {

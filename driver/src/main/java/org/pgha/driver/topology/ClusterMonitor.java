@@ -5,10 +5,13 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -69,7 +72,15 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final String name;
-    private final List<NodeProber> probers = new ArrayList<>();
+    private final List<NodeProber> probers = new CopyOnWriteArrayList<>();
+    private final ProbeConnector connector;
+    private final Probes owner = new Probes();
+    /** The members a topology source added (never the URL's hosts); guarded by publishLock. */
+    private final Set<HostSpec> found = new HashSet<>();
+    /** What runs beside the probers and ends with the monitor (a topology source). */
+    private final List<AutoCloseable> attached = new CopyOnWriteArrayList<>();
+    /** How many answers in a row of the topology source left out each found member; guarded by publishLock. */
+    private final Map<HostSpec, Integer> absences = new HashMap<>();
     private final CopyOnWriteArrayList<ClusterEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstRound;
     private final Object wake = new Object();
@@ -103,7 +114,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
 
     public ClusterMonitor(PghaConfig config, ProbeConnector connector, LongSupplier nanoClock, Clock wallClock) {
         this.config = Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(connector, "connector");
+        this.connector = Objects.requireNonNull(connector, "connector");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.name = config.clusterKey();
@@ -114,7 +125,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         this.identities = new ServerIdentities(name, config.hosts(), wallClock);
         this.history = new HistoryKeeper(config, wallClock);
         this.failover = new FailoverTracker(config.duration(PghaProperty.FAILOVER_TIMEOUT).toNanos());
-        Probes owner = new Probes();
         for (HostSpec host : config.hosts()) {
             probers.add(new NodeProber(host, config, connector, nanoClock, owner, wake));
         }
@@ -126,6 +136,103 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             prober.thread.start();
         }
         return this;
+    }
+
+    /** Runs {@code part} (a topology source) beside the probers: it is closed with the monitor. */
+    public void attach(AutoCloseable part) {
+        attached.add(Objects.requireNonNull(part, "part"));
+        if (closed) {
+            closeQuietly(part);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable part) {
+        try {
+            part.close();
+        } catch (Exception e) {
+            log.debug("pgha: closing {} failed: {}", part, e.toString());
+        }
+    }
+
+    /**
+     * A found member must be missing from this many answers of its topology source in a row
+     * before it is removed: one answer taken while a member re-registers does not drop it.
+     */
+    static final int ABSENCES_TO_REMOVE = 3;
+
+    /**
+     * What a topology source (Patroni's REST API) lists now. A member the monitor does not know
+     * is added and probed, and used only once its own probe shows it is one of this cluster's
+     * servers (the system identifier of the URL's hosts; the source's word is never enough). A
+     * member the source had added and no longer lists is removed after
+     * {@value #ABSENCES_TO_REMOVE} such answers in a row, unless it is the write target; the
+     * URL's hosts are never removed. The {@code drained} members get no new reads.
+     */
+    public void members(Collection<HostSpec> listed, Set<HostSpec> drained) {
+        List<ClusterEvent> events = new ArrayList<>();
+        List<NodeProber> started = new ArrayList<>();
+        List<NodeProber> stopped = new ArrayList<>();
+        HostSpec fenced;
+        synchronized (publishLock) {
+            if (closed) {
+                return;
+            }
+            Topology before = topology;
+            Topology.Builder builder = before.toBuilder();
+            Set<HostSpec> known = new HashSet<>();
+            before.nodes().forEach(n -> known.add(n.host()));
+            for (HostSpec host : new java.util.LinkedHashSet<>(listed)) {
+                absences.remove(host);
+                if (known.add(host)) {
+                    builder.addNode(host);
+                    identities.add(host);
+                    found.add(host);
+                    NodeProber prober = new NodeProber(host, config, connector, nanoClock, owner, wake);
+                    started.add(prober);
+                    events.add(event(ClusterEvent.Type.MEMBER_ADDED, host, "listed by the topology source; probed before use"));
+                }
+            }
+            WriteTarget target = before.writeTarget();
+            for (HostSpec host : List.copyOf(found)) {
+                if (listed.contains(host)) {
+                    continue;
+                }
+                int times = absences.merge(host, 1, Integer::sum);
+                boolean writes = target.isOk() && target.node().host().equals(host);
+                if (times >= ABSENCES_TO_REMOVE && !writes) {
+                    builder.removeNode(host);
+                    identities.remove(host);
+                    found.remove(host);
+                    absences.remove(host);
+                    replicaRuns.remove(host);
+                    lastFailures.remove(host);
+                    suspects.remove(host);
+                    for (NodeProber prober : probers) {
+                        if (prober.host.equals(host)) {
+                            stopped.add(prober);
+                        }
+                    }
+                    events.add(event(ClusterEvent.Type.MEMBER_REMOVED, host, "no longer listed by the topology source"));
+                }
+            }
+            Set<HostSpec> stillDrained = new HashSet<>(drained);
+            stillDrained.retainAll(known);
+            stopped.forEach(p -> stillDrained.remove(p.host));
+            builder.drained(stillDrained);
+            if (events.isEmpty() && stillDrained.equals(before.drained())) {
+                return;
+            }
+            fenced = publish(before, builder.takenAtNanos(nanoClock.getAsLong()).build(), events);
+            probers.removeAll(stopped);
+            probers.addAll(started);
+        }
+        stopped.forEach(NodeProber::stop);
+        stopped.forEach(p -> inUse.abort(p.host, "left the cluster"));
+        started.forEach(p -> p.thread.start());
+        if (fenced != null) {
+            inUse.abort(fenced, "no longer takes writes");
+        }
+        fire(events);
     }
 
     /**
@@ -303,6 +410,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             return;
         }
         closed = true;
+        attached.forEach(ClusterMonitor::closeQuietly);
         synchronized (wake) {
             wakeups++;
             wake.notifyAll();
@@ -343,7 +451,10 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         public long pauseMillis(HostSpec host) {
             // A suspect node (failed, not yet DOWN) is retried fast too, so that failureThreshold
             // failures take tens of milliseconds, not failureThreshold probe intervals.
-            NodeState self = topology.node(host).orElseThrow();
+            NodeState self = topology.node(host).orElse(null);
+            if (self == null) {
+                return config.duration(PghaProperty.PROBE_INTERVAL).toMillis(); // removed; its thread is ending
+            }
             boolean suspect = self.up() && self.consecutiveFailures() > 0;
             return (fastSince != NOT_FAST || suspect ? FAST_INTERVAL : config.duration(PghaProperty.PROBE_INTERVAL)).toMillis();
         }
@@ -379,7 +490,10 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         boolean primarySampled;
         synchronized (publishLock) {
             Topology before = topology;
-            NodeState previous = before.node(host).orElseThrow();
+            NodeState previous = before.node(host).orElse(null);
+            if (previous == null) {
+                return; // removed while this probe ran
+            }
             NodeRole role = result.primary() ? NodeRole.PRIMARY : NodeRole.REPLICA;
             NodeState now = new NodeState(host, role, true, result.lsn(), replicaTimeline(host, role, result), sentAt,
                     0, null, false);
@@ -443,7 +557,10 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         boolean wentDown = false;
         synchronized (publishLock) {
             Topology before = topology;
-            NodeState previous = before.node(host).orElseThrow();
+            NodeState previous = before.node(host).orElse(null);
+            if (previous == null) {
+                return; // removed while this probe ran
+            }
             int failures = previous.consecutiveFailures() + 1;
             boolean down = timedOut || failures >= config.integer(PghaProperty.FAILURE_THRESHOLD) || !previous.up();
             NodeState now = new NodeState(host, previous.role(), !down, previous.lsn(), previous.timeline(),

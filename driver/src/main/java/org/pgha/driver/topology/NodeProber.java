@@ -205,6 +205,13 @@ final class NodeProber implements Runnable {
         }
     }
 
+    /** Ends this prober alone (its node left the cluster): its thread ends after the probe it is in. */
+    void stop() {
+        stopped = true;
+        thread.interrupt();
+        closeConnection();
+    }
+
     /** Drops the probe connection: abort, not close, which would wait on a hung node's socket. */
     void closeConnection() {
         Connection c = connection;

@@ -1,10 +1,12 @@
 package org.pgha.driver.topology;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.config.HostSpec;
 import org.slf4j.Logger;
@@ -20,7 +22,10 @@ final class ServerIdentities {
     private static final Logger log = LoggerFactory.getLogger(ServerIdentities.class);
 
     private final String cluster;
+    /** The URL's hosts, then the members a topology source added, in that order. */
     private final List<HostSpec> hosts;
+    /** The URL's hosts: only they vote on the cluster's system identifier. */
+    private final Set<HostSpec> seeds;
     private final Clock wallClock;
     private final Map<HostSpec, Long> systemIdentifiers = new LinkedHashMap<>();
     /**
@@ -31,7 +36,8 @@ final class ServerIdentities {
 
     ServerIdentities(String cluster, List<HostSpec> hosts, Clock wallClock) {
         this.cluster = cluster;
-        this.hosts = List.copyOf(hosts);
+        this.hosts = new ArrayList<>(hosts);
+        this.seeds = Set.copyOf(hosts);
         this.wallClock = wallClock;
     }
 
@@ -46,18 +52,22 @@ final class ServerIdentities {
         long identifier = result.systemIdentifier();
         serverIdentities.put(reporting.host(), Long.toUnsignedString(identifier) + "/" + result.startedMicros());
         systemIdentifiers.put(reporting.host(), identifier);
+        // Only the URL's hosts vote: a member a topology source names never decides what this
+        // cluster is (Patroni's view never overrides what the servers say of themselves).
         Map<Long, Integer> counts = new HashMap<>();
-        for (long id : systemIdentifiers.values()) {
-            counts.merge(id, 1, Integer::sum);
+        for (Map.Entry<HostSpec, Long> e : systemIdentifiers.entrySet()) {
+            if (seeds.contains(e.getKey())) {
+                counts.merge(e.getValue(), 1, Integer::sum);
+            }
         }
-        long majority = identifier;
+        Long majority = null;
         int best = -1;
         // systemIdentifiers keeps insertion order, so the first identifier seen wins a tie.
-        for (long id : systemIdentifiers.values()) {
-            int count = counts.get(id);
-            if (count > best) {
+        for (Map.Entry<HostSpec, Long> e : systemIdentifiers.entrySet()) {
+            Integer count = counts.get(e.getValue());
+            if (count != null && count > best) {
                 best = count;
-                majority = id;
+                majority = e.getValue();
             }
         }
         for (NodeState node : before.nodes()) {
@@ -66,11 +76,14 @@ final class ServerIdentities {
                 continue;
             }
             HostSpec alias = sameServerListedBefore(node.host());
-            boolean refused = id != majority || alias != null;
+            boolean refused = majority == null || id.longValue() != majority || alias != null;
             if (refused && !node.refused()) {
                 String detail = alias != null
                         ? "the same server as " + alias + " (the same system identifier and start time): the URL names it"
                                 + " twice, and only " + alias + " is used"
+                        : majority == null
+                        ? "no node of the URL has answered yet, and a member found by the topology source is used only"
+                                + " once its system_identifier matches theirs"
                         : "system_identifier " + Long.toUnsignedString(id) + " is not this cluster's "
                                 + Long.toUnsignedString(majority) + ": the node belongs to another cluster and is never used";
                 log.warn("pgha cluster {}: node {} refused: {}", cluster, node.host(), detail);
@@ -79,6 +92,22 @@ final class ServerIdentities {
             }
             NodeState state = node.host().equals(reporting.host()) ? reporting : node;
             builder.node(state.withRefused(refused));
+        }
+    }
+
+    /** A member a topology source found, after every host known so far. */
+    void add(HostSpec host) {
+        if (!hosts.contains(host)) {
+            hosts.add(host);
+        }
+    }
+
+    /** A member that left: forgotten (a URL host never is). */
+    void remove(HostSpec host) {
+        if (!seeds.contains(host)) {
+            hosts.remove(host);
+            systemIdentifiers.remove(host);
+            serverIdentities.remove(host);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.pgha.driver.ClusterStatus;
 import org.pgha.driver.config.HostSpec;
 
@@ -39,6 +40,7 @@ public final class Topology {
     private final long takenAtNanos;
     private final HistoryMark historyMark;
     private final List<SyncWitness> witnesses;
+    private final Set<HostSpec> drained;
 
     private final WriteTarget writeTarget;
     private final List<NodeState> replicas;
@@ -46,8 +48,10 @@ public final class Topology {
     private final ReadBasis readBasis;
 
     private Topology(List<NodeState> nodes, PrimaryHistory recordedHistory, HostSpec historyOwner,
-            int historyTimeline, long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses) {
+            int historyTimeline, long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses,
+            Set<HostSpec> drained) {
         this.nodes = List.copyOf(nodes);
+        this.drained = Set.copyOf(drained);
         this.recordedHistory = recordedHistory;
         this.historyOwner = historyOwner;
         this.historyTimeline = historyTimeline;
@@ -58,7 +62,7 @@ public final class Topology {
         this.writeTarget = WriteTarget.of(this.nodes, historyMark);
         List<NodeState> usableReplicas = new ArrayList<>(this.nodes.size());
         for (NodeState n : this.nodes) {
-            if (n.up() && !n.refused() && n.role() == NodeRole.REPLICA) {
+            if (n.up() && !n.refused() && n.role() == NodeRole.REPLICA && !this.drained.contains(n.host())) {
                 usableReplicas.add(n);
             }
         }
@@ -109,13 +113,13 @@ public final class Topology {
             }
             states[i] = NodeState.unknown(seed);
         }
-        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER, null, List.of());
+        return new Builder(states, PrimaryHistory.empty(), null, 0, NodeState.NEVER, null, List.of(), Set.of());
     }
 
     /** A builder holding this snapshot's nodes, history (with its owner) and time. */
     public Builder toBuilder() {
         return new Builder(nodes.toArray(new NodeState[0]), recordedHistory, historyOwner, historyTimeline,
-                takenAtNanos, historyMark, witnesses);
+                takenAtNanos, historyMark, witnesses, drained);
     }
 
     /**
@@ -127,7 +131,16 @@ public final class Topology {
         return toBuilder().node(node).build();
     }
 
-    /** Every node, in seed order. */
+    /**
+     * The nodes a topology source (Patroni) says to send no new reads: a member stopping,
+     * starting or tagged {@code noloadbalance}. They are probed as any other, and are never in
+     * {@link #replicas()}.
+     */
+    public Set<HostSpec> drained() {
+        return drained;
+    }
+
+    /** Every node, in seed order (then the nodes added since, in the order they were added). */
     public List<NodeState> nodes() {
         return nodes;
     }
@@ -242,7 +255,8 @@ public final class Topology {
      */
     public static final class Builder {
 
-        private final NodeState[] nodes;
+        private NodeState[] nodes;
+        private Set<HostSpec> drained;
         private PrimaryHistory history;
         private HostSpec historyOwner;
         private int historyTimeline;
@@ -251,8 +265,9 @@ public final class Topology {
         private List<SyncWitness> witnesses;
 
         private Builder(NodeState[] nodes, PrimaryHistory history, HostSpec historyOwner, int historyTimeline,
-                long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses) {
+                long takenAtNanos, HistoryMark historyMark, List<SyncWitness> witnesses, Set<HostSpec> drained) {
             this.witnesses = witnesses;
+            this.drained = drained;
             this.nodes = nodes;
             this.history = history;
             this.historyOwner = historyOwner;
@@ -315,6 +330,54 @@ public final class Topology {
             return this;
         }
 
+        /**
+         * Adds a node that was not known (a member a topology source found), before any probe.
+         *
+         * @throws IllegalArgumentException if it is known already
+         */
+        public Builder addNode(HostSpec host) {
+            for (NodeState n : nodes) {
+                if (n.host().equals(host)) {
+                    throw new IllegalArgumentException("host " + host + " is known already");
+                }
+            }
+            nodes = Arrays.copyOf(nodes, nodes.length + 1);
+            nodes[nodes.length - 1] = NodeState.unknown(host);
+            return this;
+        }
+
+        /**
+         * Removes a node (a member that left the cluster). The history and the witnesses stay:
+         * the monitor never removes the node they belong to.
+         *
+         * @throws IllegalArgumentException if it is the last one, or not known
+         */
+        public Builder removeNode(HostSpec host) {
+            List<NodeState> kept = new ArrayList<>(nodes.length);
+            for (NodeState n : nodes) {
+                if (!n.host().equals(host)) {
+                    kept.add(n);
+                }
+            }
+            if (kept.size() == nodes.length) {
+                throw new IllegalArgumentException(host + " is not one of the hosts " + hosts());
+            }
+            if (kept.isEmpty()) {
+                throw new IllegalArgumentException("a topology needs at least one host");
+            }
+            nodes = kept.toArray(new NodeState[0]);
+            Set<HostSpec> stillDrained = new java.util.HashSet<>(drained);
+            stillDrained.remove(host);
+            drained = Set.copyOf(stillDrained);
+            return this;
+        }
+
+        /** Sets the nodes that get no new reads (a member on its way down, or tagged {@code noloadbalance}). */
+        public Builder drained(Set<HostSpec> hosts) {
+            this.drained = Set.copyOf(hosts);
+            return this;
+        }
+
         /** Sets when the snapshot is taken. */
         public Builder takenAtNanos(long nanos) {
             this.takenAtNanos = nanos;
@@ -324,7 +387,7 @@ public final class Topology {
         /** The snapshot. The builder may be used further; the snapshot does not change. */
         public Topology build() {
             return new Topology(Arrays.asList(nodes.clone()), history, historyOwner, historyTimeline, takenAtNanos,
-                    historyMark, witnesses);
+                    historyMark, witnesses, drained);
         }
 
         private List<HostSpec> hosts() {

@@ -1,0 +1,128 @@
+package org.pgha.driver.patroni;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.topology.ClusterMonitor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls Patroni's {@code GET /cluster} every {@code probeInterval} and tells the monitor which
+ * members exist and which get no new reads ({@link ClusterMonitor#members}). When no endpoint
+ * answers, the monitor keeps what it knows: the servers' own probes go on deciding roles and
+ * health, so a Patroni outage changes nothing but discovery.
+ */
+public final class PatroniSource implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PatroniSource.class);
+
+    private final PatroniClient client;
+    private final ClusterMonitor monitor;
+    private final long intervalMillis;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile PatroniView last;
+
+    public PatroniSource(PatroniClient client, ClusterMonitor monitor, long intervalMillis) {
+        this.client = client;
+        this.monitor = monitor;
+        this.intervalMillis = Math.max(1, intervalMillis);
+        this.thread = new Thread(this::run, "pgha-patroni-" + monitor.config().clusterKey());
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * The source {@code patroni} names, attached to the monitor and started; none without it.
+     */
+    public static java.util.Optional<PatroniSource> attachTo(ClusterMonitor monitor) {
+        org.pgha.driver.config.PghaConfig config = monitor.config();
+        String endpoints = config.text(org.pgha.driver.PghaProperty.PATRONI);
+        if (endpoints == null) {
+            return java.util.Optional.empty();
+        }
+        List<java.net.URI> uris = new ArrayList<>();
+        for (String endpoint : endpoints.split(",")) {
+            uris.add(java.net.URI.create(endpoint.trim()));
+        }
+        java.time.Duration timeout = config.duration(org.pgha.driver.PghaProperty.PROBE_TIMEOUT);
+        PatroniClient client = new PatroniClient(uris, timeout, config.text(org.pgha.driver.PghaProperty.PATRONI_USER),
+                config.text(org.pgha.driver.PghaProperty.PATRONI_PASSWORD), null);
+        PatroniSource source = new PatroniSource(client, monitor,
+                config.duration(org.pgha.driver.PghaProperty.PROBE_INTERVAL).toMillis());
+        monitor.attach(source);
+        return java.util.Optional.of(source.start());
+    }
+
+    /** Starts polling. */
+    public PatroniSource start() {
+        thread.start();
+        return this;
+    }
+
+    /** The last view Patroni gave, or null before the first answer. */
+    public PatroniView lastView() {
+        return last;
+    }
+
+    /** Asks Patroni once and passes its view on; false if no endpoint answered. */
+    boolean pollOnce() throws InterruptedException {
+        PatroniView view;
+        try {
+            view = client.cluster();
+        } catch (IOException e) {
+            return false;
+        }
+        last = view;
+        List<HostSpec> listed = new ArrayList<>();
+        Set<HostSpec> drained = new HashSet<>();
+        for (PatroniView.Member m : view.members()) {
+            HostSpec host = new HostSpec(m.host(), m.port());
+            listed.add(host);
+            if (m.isLeaving() || m.noLoadBalance()) {
+                drained.add(host);
+            }
+        }
+        monitor.members(listed, drained);
+        return true;
+    }
+
+    private void run() {
+        int failures = 0;
+        while (!closed) {
+            try {
+                if (pollOnce()) {
+                    if (failures > 0) {
+                        log.info("pgha cluster {}: Patroni answers again ({})", monitor.config().clusterKey(),
+                                client.endpoints());
+                    }
+                    failures = 0;
+                } else if (failures++ == 0) {
+                    log.warn("pgha cluster {}: no Patroni endpoint of {} answers GET /cluster; members stay as they are",
+                            monitor.config().clusterKey(), client.endpoints());
+                }
+                TimeUnit.MILLISECONDS.sleep(intervalMillis);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("pgha cluster {}: Patroni's view could not be applied: {}", monitor.config().clusterKey(),
+                        e.toString());
+                try {
+                    TimeUnit.MILLISECONDS.sleep(intervalMillis);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+    }
+}
