@@ -110,9 +110,9 @@ public final class PatroniCluster implements AutoCloseable {
         this.etcdPeerPort = ports[1];
     }
 
-    /** Whether this machine can run a Patroni cluster: {@code patroni}, {@code patronictl} and {@code etcd} on the PATH. */
+    /** Whether this machine can run a Patroni cluster: {@code patroni}, {@code patronictl}, {@code etcd} and {@code etcdctl} on the PATH. */
     public static boolean isAvailable() {
-        return List.of("patroni", "patronictl", "etcd").stream()
+        return List.of("patroni", "patronictl", "etcd", "etcdctl").stream()
                 .allMatch(c -> OsProcesses.outputOf(List.of("sh", "-c", "command -v " + c)).isPresent());
     }
 
