@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     /** Lowest first: a package may use those before it. */
-    static final List<String> LAYERS = List.of("config", "topology", "metrics", "routing", "failover", "jdbc");
+    static final List<String> LAYERS = List.of("config", "topology", "patroni", "metrics", "routing", "failover", "jdbc");
 
     static final Set<String> ENTRY_POINTS = Set.of("PghaDriver", "PghaDataSource");
 

@@ -86,7 +86,8 @@ class PghaPropertyTest {
     void defaultParsesWithItsOwnParserIntoTheDeclaredType(PghaProperty property) throws SQLException {
         if (property.defaultValue() == null) {
             assertThat(property).isIn(PghaProperty.MAX_REPLICA_LAG_BYTES, PghaProperty.MONITOR_USER,
-                    PghaProperty.MONITOR_PASSWORD);
+                    PghaProperty.MONITOR_PASSWORD, PghaProperty.PATRONI, PghaProperty.PATRONI_USER,
+                    PghaProperty.PATRONI_PASSWORD);
             return;
         }
         assertThat(property.parse(property.defaultValue())).isInstanceOf(JAVA_TYPES.get(property.type()));
@@ -115,7 +116,10 @@ class PghaPropertyTest {
                         "transactionReplayMaxBytes LONG 8388608",
                         "sessionReset CHOICE changed",
                         "monitorUser STRING null",
-                        "monitorPassword STRING null");
+                        "monitorPassword STRING null",
+                        "patroni STRING null",
+                        "patroniUser STRING null",
+                        "patroniPassword STRING null");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail", "wait");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
         assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");

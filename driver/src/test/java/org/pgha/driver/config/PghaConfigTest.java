@@ -85,7 +85,8 @@ class PghaConfigTest {
                 property(PghaProperty.FOLLOW_DIVERGED_HISTORY, "true", c -> c.flag(PghaProperty.FOLLOW_DIVERGED_HISTORY), true),
                 property(PghaProperty.SESSION_RESET, "always", c -> c.choice(PghaProperty.SESSION_RESET, SessionReset.class), SessionReset.ALWAYS),
                 property(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES, "1024", c -> c.whole(PghaProperty.TRANSACTION_REPLAY_MAX_BYTES).getAsLong(), 1024L),
-                property(PghaProperty.MONITOR_USER, "pgha_probe", c -> c.text(PghaProperty.MONITOR_USER), "pgha_probe"));
+                property(PghaProperty.MONITOR_USER, "pgha_probe", c -> c.text(PghaProperty.MONITOR_USER), "pgha_probe"),
+                property(PghaProperty.PATRONI, "http://db1:8008", c -> c.text(PghaProperty.PATRONI), "http://db1:8008"));
     }
 
     private static Arguments property(PghaProperty property, String text, Function<PghaConfig, Object> read,
@@ -95,10 +96,32 @@ class PghaConfigTest {
 
     @Test
     void everyPropertyIsCoveredByTheTable() {
-        // monitorPassword needs monitorUser beside it: its own test below.
+        // monitorPassword needs monitorUser beside it, patroniUser and patroniPassword need patroni:
+        // their own tests below.
         assertThat(everyProperty().map(a -> a.get()[0]))
                 .containsExactlyInAnyOrder(java.util.Arrays.stream(PghaProperty.values())
-                        .filter(p -> p != PghaProperty.MONITOR_PASSWORD).toArray());
+                        .filter(p -> p != PghaProperty.MONITOR_PASSWORD && p != PghaProperty.PATRONI_USER
+                                && p != PghaProperty.PATRONI_PASSWORD).toArray());
+    }
+
+    @Test
+    void patroniNamesRestEndpointsAndItsCredentialsGoWithItAndAreNeverShown() throws SQLException {
+        PghaConfig config = PghaConfig.parse("jdbc:pgha://h1/db?patroni=http://db1:8008,%20https://db2:8443/"
+                + "&patroniUser=pgha&patroniPassword=" + PASSWORD, null);
+        assertThat(config.text(PghaProperty.PATRONI)).isEqualTo("http://db1:8008,https://db2:8443/");
+        assertThat(config.text(PghaProperty.PATRONI_USER)).isEqualTo("pgha");
+        assertThat(config.toString()).contains("patroniPassword=***").doesNotContain(PASSWORD);
+        assertThat(config.settingsKey() + config.connectionKey()).doesNotContain(PASSWORD);
+        for (String bad : java.util.List.of("db1:8008", "ftp://db1:8008", "http://db1", "http://user:pw@db1:8008",
+                "http://db1:8008/cluster", "http://db1:8008?x=1", "http://db1:8008,", "")) {
+            assertThat(invalid("jdbc:pgha://h1/db?patroni=" + bad, null).getMessage()).as(bad)
+                    .startsWith("Invalid value for pgha property patroni:")
+                    .contains("the user and password go in patroniUser and patroniPassword");
+        }
+        assertThat(invalid("jdbc:pgha://h1/db?patroni=http://db1:8008&patroniPassword=x", null).getMessage())
+                .startsWith("pgha property patroniPassword is set but patroniUser is not");
+        assertThat(invalid("jdbc:pgha://h1/db?patroniUser=pgha", null).getMessage())
+                .startsWith("pgha property patroniUser is set but patroni is not");
     }
 
     @Test
