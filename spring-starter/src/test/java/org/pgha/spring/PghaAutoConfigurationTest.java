@@ -92,7 +92,8 @@ class PghaAutoConfigurationTest {
                         .max(java.util.Comparator.comparing(c -> !c.equals(c.toLowerCase(Locale.ROOT)))).orElseThrow();
                 yield new String[] {choice.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT), choice};
             }
-            case STRING -> new String[] {"pgha_probe", "pgha_probe"};
+            case STRING -> p == PghaProperty.PATRONI ? new String[] {"http://127.0.0.1:1", "http://127.0.0.1:1"}
+                    : new String[] {"pgha_probe", "pgha_probe"};
         };
     }
 
