@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The testkit's Patroni cluster does what Patroni does: elects, switches over, fails over, clones. */
+/** The testkit's Patroni cluster does what Patroni does: elects, names a synchronous standby, switches over, clones, pauses. */
 @Tag("cluster")
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class PatroniClusterTest {
@@ -29,7 +29,7 @@ class PatroniClusterTest {
     }
 
     @Test
-    void aLeaderSwitchesOverFailsOverAndMembersComeAndGo() throws Exception {
+    void aLeaderSwitchesOverMembersComeAndGoAndPatroniPauses() throws Exception {
         requirePatroni();
         try (PatroniCluster cluster = PatroniCluster.builder().members(3).start()) {
             PatroniCluster.Member first = cluster.leader();
@@ -40,10 +40,7 @@ class PatroniClusterTest {
             cluster.switchover(candidate);
             assertThat(cluster.leader()).isEqualTo(candidate);
 
-            cluster.kill(candidate);
-            PatroniCluster.Member next = cluster.leader();
-            assertThat(next).isNotEqualTo(candidate);
-            cluster.restart(candidate);
+            // A leader killed and replaced once its lease runs out: the driver's PatroniClusterTest.
 
             PatroniCluster.Member added = cluster.addMember();
             assertThat(cluster.members()).hasSize(4).contains(added);

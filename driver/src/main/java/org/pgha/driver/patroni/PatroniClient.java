@@ -72,6 +72,24 @@ public final class PatroniClient {
         throw new IOException("No Patroni endpoint answered GET /cluster: " + String.join("; ", failures));
     }
 
+    /**
+     * Patroni's dynamic configuration ({@code GET /config}) as far as pgha reads it, from the
+     * first endpoint that answers.
+     *
+     * @throws IOException naming each endpoint's failure when none answered
+     */
+    public PatroniSettings settings() throws IOException, InterruptedException {
+        List<String> failures = new ArrayList<>();
+        for (URI endpoint : endpoints) {
+            try {
+                return PatroniSettings.parse(get(endpoint.resolve("/config")));
+            } catch (IOException | IllegalArgumentException e) {
+                failures.add(endpoint + ": " + e.getMessage());
+            }
+        }
+        throw new IOException("No Patroni endpoint answered GET /config: " + String.join("; ", failures));
+    }
+
     private String get(URI uri) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
         if (authorization != null) {

@@ -27,6 +27,9 @@ public final class PatroniSource implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile PatroniView last;
+    private volatile PatroniSettings settings;
+    /** Polls between two reads of {@code /config}: it changes rarely. */
+    static final int SETTINGS_EVERY = 20;
 
     public PatroniSource(PatroniClient client, ClusterMonitor monitor, long intervalMillis) {
         this.client = client;
@@ -69,6 +72,30 @@ public final class PatroniSource implements AutoCloseable {
         return last;
     }
 
+    /** Patroni's synchronous-mode settings as last read, or null before the first answer. */
+    public PatroniSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Reads {@code /config}; logs a WARN line when the cluster is not set up for zero data
+     * loss, once for each change of the settings.
+     */
+    void readSettings() throws InterruptedException {
+        PatroniSettings now;
+        try {
+            now = client.settings();
+        } catch (IOException e) {
+            return;
+        }
+        PatroniSettings before = settings;
+        settings = now;
+        if (!now.equals(before) && now.dataLossRisk() != null) {
+            log.warn("pgha cluster {}: not set up for zero data loss: {}", monitor.config().clusterKey(),
+                    now.dataLossRisk());
+        }
+    }
+
     /** Asks Patroni once and passes its view on; false if no endpoint answered. */
     boolean pollOnce() throws InterruptedException {
         PatroniView view;
@@ -93,8 +120,12 @@ public final class PatroniSource implements AutoCloseable {
 
     private void run() {
         int failures = 0;
+        long polls = 0;
         while (!closed) {
             try {
+                if (polls++ % SETTINGS_EVERY == 0) {
+                    readSettings();
+                }
                 if (pollOnce()) {
                     if (failures > 0) {
                         log.info("pgha cluster {}: Patroni answers again ({})", monitor.config().clusterKey(),

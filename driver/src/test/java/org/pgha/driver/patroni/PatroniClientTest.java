@@ -32,8 +32,12 @@ class PatroniClientTest {
     }
 
     private URI serve(int status, byte[] body) throws IOException {
+        return serve("/cluster", status, body);
+    }
+
+    private URI serve(String path, int status, byte[] body) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/cluster", exchange -> {
+        server.createContext(path, exchange -> {
             authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
             exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -79,5 +83,14 @@ class PatroniClientTest {
                 .hasMessageContaining(failing + ": HTTP 500")
                 .hasMessageContaining(huge + ": an answer of more than " + PatroniClient.MAX_BODY + " bytes");
         assertThatThrownBy(() -> client(List.of(), null, null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theSynchronousModeSettingsComeFromConfig() throws Exception {
+        URI config = serve("/config", 200, "{\"synchronous_mode\": true, \"synchronous_mode_strict\": true}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(client(List.of(closedPort(), config), null, null).settings()).isEqualTo(new PatroniSettings(true, true));
+        assertThatThrownBy(() -> client(List.of(closedPort()), null, null).settings())
+                .hasMessageStartingWith("No Patroni endpoint answered GET /config");
     }
 }

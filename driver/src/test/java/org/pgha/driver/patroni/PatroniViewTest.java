@@ -86,4 +86,17 @@ class PatroniViewTest {
         assertThatThrownBy(() -> PatroniView.parse("{\"members\": [{\"name\": \"a\", \"port\": 5432}]}"))
                 .hasMessageContaining("members[0].host");
     }
+
+    @Test
+    void theDynamicConfigurationTellsWhetherAFailoverCanLoseAcknowledgedCommits() throws IOException {
+        assertThat(PatroniSettings.parse(answer("default-idle-config"))).as("the lab cluster's /config")
+                .isEqualTo(new PatroniSettings(true, false));
+        assertThat(PatroniSettings.parse("{\"ttl\": 30, \"synchronous_mode\": true, \"synchronous_mode_strict\": false}"))
+                .isEqualTo(new PatroniSettings(true, false))
+                .satisfies(s -> assertThat(s.dataLossRisk()).contains("synchronous_mode_strict is off"));
+        assertThat(PatroniSettings.parse("{}").dataLossRisk()).contains("synchronous_mode is off");
+        assertThat(PatroniSettings.parse("{\"synchronous_mode\": \"true\", \"synchronous_mode_strict\": true}")
+                .dataLossRisk()).isNull();
+        assertThatThrownBy(() -> PatroniSettings.parse("[]")).hasMessageContaining("not a JSON object");
+    }
 }
