@@ -1,12 +1,17 @@
 package org.pgha.driver.patroni;
 
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.pgha.driver.PghaProperty;
 import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.config.PghaConfig;
 import org.pgha.driver.topology.ClusterMonitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,23 +47,23 @@ public final class PatroniSource implements AutoCloseable {
     /**
      * The source {@code patroni} names, attached to the monitor and started; none without it.
      */
-    public static java.util.Optional<PatroniSource> attachTo(ClusterMonitor monitor) {
-        org.pgha.driver.config.PghaConfig config = monitor.config();
-        String endpoints = config.text(org.pgha.driver.PghaProperty.PATRONI);
+    public static Optional<PatroniSource> attachTo(ClusterMonitor monitor) {
+        PghaConfig config = monitor.config();
+        String endpoints = config.text(PghaProperty.PATRONI);
         if (endpoints == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        List<java.net.URI> uris = new ArrayList<>();
+        List<URI> uris = new ArrayList<>();
         for (String endpoint : endpoints.split(",")) {
-            uris.add(java.net.URI.create(endpoint.trim()));
+            uris.add(URI.create(endpoint.trim()));
         }
-        java.time.Duration timeout = config.duration(org.pgha.driver.PghaProperty.PROBE_TIMEOUT);
-        PatroniClient client = new PatroniClient(uris, timeout, config.text(org.pgha.driver.PghaProperty.PATRONI_USER),
-                config.text(org.pgha.driver.PghaProperty.PATRONI_PASSWORD), null);
+        Duration timeout = config.duration(PghaProperty.PROBE_TIMEOUT);
+        PatroniClient client = new PatroniClient(uris, timeout, config.text(PghaProperty.PATRONI_USER),
+                config.text(PghaProperty.PATRONI_PASSWORD), null);
         PatroniSource source = new PatroniSource(client, monitor,
-                config.duration(org.pgha.driver.PghaProperty.PROBE_INTERVAL).toMillis());
+                config.duration(PghaProperty.PROBE_INTERVAL).toMillis());
         monitor.attach(source);
-        return java.util.Optional.of(source.start());
+        return Optional.of(source.start());
     }
 
     /** Starts polling. */
