@@ -194,17 +194,52 @@ public final class FailoverBenchmark {
         return new AutoCloseableDataSource(pgha, pgha);
     }
 
+    /** Threads that loop until stopped, and when each of their operations succeeded (System.nanoTime). */
+    private abstract static class Loops implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final ConcurrentLinkedQueue<Long> successes = new ConcurrentLinkedQueue<>();
+        final ExecutorService threads;
+
+        Loops(int count) {
+            threads = Executors.newFixedThreadPool(count);
+        }
+
+        /** The longest time without a success, from {@code from} to the last one. */
+        long longestGapAfter(long from) {
+            long[] sorted = successes.stream().mapToLong(Long::longValue).filter(a -> a >= from).sorted().toArray();
+            long previous = from;
+            long gap = 0;
+            for (long at : sorted) {
+                gap = Math.max(gap, at - previous);
+                previous = at;
+            }
+            return gap;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            threads.shutdown();
+            if (!threads.awaitTermination(120, TimeUnit.SECONDS)) {
+                threads.shutdownNow();
+            }
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            threads.shutdownNow();
+        }
+    }
+
     /** Writer threads: one-row transactions, each retried up to twice with the same row. */
-    private static final class Writers implements AutoCloseable {
+    private static final class Writers extends Loops {
         final AtomicLong exceptions = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         private final DataSource ds;
         private final Ledger ledger;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final ConcurrentLinkedQueue<Long> acks = new ConcurrentLinkedQueue<>();
-        private final ExecutorService threads = Executors.newFixedThreadPool(WRITERS);
 
         Writers(DataSource ds, Ledger ledger) {
+            super(WRITERS);
             this.ds = ds;
             this.ledger = ledger;
             for (int i = 0; i < WRITERS; i++) {
@@ -226,7 +261,7 @@ public final class FailoverBenchmark {
                 }
                 if (done) {
                     ledger.acknowledged(id);
-                    acks.add(System.nanoTime());
+                    successes.add(System.nanoTime());
                 } else {
                     ledger.unknown(id); // some attempt may have committed: the application cannot tell
                     failed.incrementAndGet();
@@ -250,7 +285,7 @@ public final class FailoverBenchmark {
         long awaitWriteAfter(long nanos, Duration limit) throws InterruptedException {
             long deadline = System.nanoTime() + limit.toNanos();
             while (System.nanoTime() - deadline < 0) {
-                long first = acks.stream().filter(a -> a >= nanos).mapToLong(Long::longValue).min().orElse(-1);
+                long first = successes.stream().filter(a -> a >= nanos).mapToLong(Long::longValue).min().orElse(-1);
                 if (first >= 0) {
                     return first;
                 }
@@ -259,31 +294,6 @@ public final class FailoverBenchmark {
             return -1;
         }
 
-        /** The longest time without an acknowledged write, from {@code from} to the last one. */
-        long longestGapAfter(long from) {
-            long[] sorted = acks.stream().mapToLong(Long::longValue).filter(a -> a >= from).sorted().toArray();
-            long previous = from;
-            long gap = 0;
-            for (long ack : sorted) {
-                gap = Math.max(gap, ack - previous);
-                previous = ack;
-            }
-            return gap;
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            threads.shutdown();
-            if (!threads.awaitTermination(120, TimeUnit.SECONDS)) {
-                threads.shutdownNow();
-            }
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            threads.shutdownNow();
-        }
     }
 
     /**
@@ -292,17 +302,14 @@ public final class FailoverBenchmark {
      * transactions, each on a connection borrowed for it. Reads and writes go to the staleness
      * checker.
      */
-    private static final class Readers implements AutoCloseable {
+    private static final class Readers extends Loops {
         final AtomicLong exceptions = new AtomicLong();
         private final DataSource writes;
         private final DataSource reads;
         private final StalenessChecker checker;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        /** When each successful read ended, on the checker's clock. */
-        private final ConcurrentLinkedQueue<Long> served = new ConcurrentLinkedQueue<>();
-        private final ExecutorService threads = Executors.newFixedThreadPool(READERS + 1);
 
         Readers(DataSource writes, DataSource reads, StalenessChecker checker) {
+            super(READERS + 1);
             this.writes = writes;
             this.reads = reads;
             this.checker = checker;
@@ -356,7 +363,7 @@ public final class FailoverBenchmark {
                     }
                     c.commit();
                     checker.readCompleted(started, key, seq, "reader-" + reader);
-                    served.add(checker.now());
+                    successes.add(checker.now()); // the checker's clock is System.nanoTime()
                 } catch (SQLException e) {
                     exceptions.incrementAndGet();
                 }
@@ -373,30 +380,5 @@ public final class FailoverBenchmark {
             }
         }
 
-        /** The longest time without a successful read, from {@code from} (checker clock) to the last one. */
-        long longestGapAfter(long from) {
-            long[] sorted = served.stream().mapToLong(Long::longValue).filter(a -> a >= from).sorted().toArray();
-            long previous = from;
-            long gap = 0;
-            for (long end : sorted) {
-                gap = Math.max(gap, end - previous);
-                previous = end;
-            }
-            return gap;
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            threads.shutdown();
-            if (!threads.awaitTermination(120, TimeUnit.SECONDS)) {
-                threads.shutdownNow();
-            }
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            threads.shutdownNow();
-        }
     }
 }

@@ -2,8 +2,6 @@ package org.pgha.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,6 +30,7 @@ import java.util.stream.Stream;
 import org.pgha.testkit.internal.DataDirectories;
 import org.pgha.testkit.internal.Lsn;
 import org.pgha.testkit.internal.OsProcesses;
+import org.pgha.testkit.internal.Ports;
 import org.pgha.testkit.internal.TestCertificates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -329,27 +328,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private static int[] freePorts(int count) {
-        // All sockets stay open until every port is chosen, so no two nodes get the same one.
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find free ports on 127.0.0.1", e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // the port is free either way
-                }
-            }
-        }
+        return Ports.free(count, new java.util.HashSet<>());
     }
 
     // ------------------------------------------------------------------ processes

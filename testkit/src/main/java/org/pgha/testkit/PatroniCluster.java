@@ -2,8 +2,6 @@ package org.pgha.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +19,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.pgha.testkit.internal.OsProcesses;
+import org.pgha.testkit.internal.Ports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -544,30 +543,7 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     private synchronized int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                if (!usedPorts.add(s.getLocalPort())) {
-                    i--; // handed out before, perhaps not listened on yet
-                    continue;
-                }
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find free ports on 127.0.0.1", e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // free either way
-                }
-            }
-        }
+        return Ports.free(count, usedPorts);
     }
 
     /** Kills every process and deletes the files. */

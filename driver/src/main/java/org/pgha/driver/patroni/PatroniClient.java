@@ -62,15 +62,7 @@ public final class PatroniClient {
      * @throws IOException naming each endpoint's failure when none answered
      */
     public PatroniView cluster() throws IOException, InterruptedException {
-        List<String> failures = new ArrayList<>();
-        for (URI endpoint : endpoints) {
-            try {
-                return PatroniView.parse(get(endpoint.resolve("/cluster")));
-            } catch (IOException | IllegalArgumentException e) {
-                failures.add(endpoint + ": " + e.getMessage());
-            }
-        }
-        throw new IOException("No Patroni endpoint answered GET /cluster: " + String.join("; ", failures));
+        return first("/cluster", PatroniView::parse);
     }
 
     /**
@@ -80,15 +72,21 @@ public final class PatroniClient {
      * @throws IOException naming each endpoint's failure when none answered
      */
     public PatroniSettings settings() throws IOException, InterruptedException {
+        return first("/config", PatroniSettings::parse);
+    }
+
+    /** {@code path} read from the first endpoint whose answer {@code parser} accepts. */
+    private <T> T first(String path, java.util.function.Function<String, T> parser)
+            throws IOException, InterruptedException {
         List<String> failures = new ArrayList<>();
         for (URI endpoint : endpoints) {
             try {
-                return PatroniSettings.parse(get(endpoint.resolve("/config")));
+                return parser.apply(get(endpoint.resolve(path)));
             } catch (IOException | IllegalArgumentException e) {
                 failures.add(endpoint + ": " + e.getMessage());
             }
         }
-        throw new IOException("No Patroni endpoint answered GET /config: " + String.join("; ", failures));
+        throw new IOException("No Patroni endpoint answered GET " + path + ": " + String.join("; ", failures));
     }
 
     private String get(URI uri) throws IOException, InterruptedException {
