@@ -101,6 +101,23 @@ class PatroniClusterTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> readOnlyPort(ds) == added.port());
             assertThat(events).anyMatch(e -> e.type() == ClusterEvent.Type.MEMBER_ADDED && e.node().equals(added.hostAndPort()));
 
+            // Tagged noloadbalance: no new read goes there, and reads return once the tag is gone.
+            cluster.tag(added, "noloadbalance", true);
+            // Patroni shows the tag; pgha reads it at its next poll (probeInterval).
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                for (int i = 0; i < 10; i++) {
+                    if (readOnlyPort(ds) == added.port()) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            for (int i = 0; i < 30; i++) {
+                assertThat(readOnlyPort(ds)).as("a read while %s is tagged noloadbalance", added).isNotEqualTo(added.port());
+            }
+            cluster.tag(added, "noloadbalance", false);
+            await().atMost(Duration.ofSeconds(20)).until(() -> readOnlyPort(ds) == added.port());
+
             cluster.removeMember(added);
             await().atMost(Duration.ofSeconds(30)).until(() -> !known(ds).contains(added.hostAndPort()));
             assertThat(events).anyMatch(e -> e.type() == ClusterEvent.Type.MEMBER_REMOVED && e.node().equals(added.hostAndPort()));

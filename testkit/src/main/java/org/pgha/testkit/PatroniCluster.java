@@ -86,6 +86,8 @@ public final class PatroniCluster implements AutoCloseable {
     private final java.util.Set<Integer> usedPorts = new java.util.HashSet<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Map<String, Process> patronis = new LinkedHashMap<>();
+    /** Each member's tags that are set to true ({@code noloadbalance}, {@code nofailover}, ...). */
+    private final Map<String, java.util.Set<String>> tags = new java.util.HashMap<>();
     private Process etcd;
     private int nextMember = 1;
     private boolean closed;
@@ -246,11 +248,15 @@ public final class PatroniCluster implements AutoCloseable {
                 "  parameters:",
                 "    unix_socket_directories: " + member.directory(),
                 "tags:",
-                "  nofailover: false",
-                "  noloadbalance: false",
-                "  clonefrom: false",
-                "  nosync: false",
+                "  nofailover: " + tagged(member, "nofailover"),
+                "  noloadbalance: " + tagged(member, "noloadbalance"),
+                "  clonefrom: " + tagged(member, "clonefrom"),
+                "  nosync: " + tagged(member, "nosync"),
                 "");
+    }
+
+    private synchronized boolean tagged(Member member, String tag) {
+        return tags.getOrDefault(member.name(), java.util.Set.of()).contains(tag);
     }
 
     // ------------------------------------------------------------------ faults and operations
@@ -320,6 +326,56 @@ public final class PatroniCluster implements AutoCloseable {
             members.remove(member.name());
         }
         log.info("{}: removed {}", this, member);
+    }
+
+    /**
+     * Sets one of Patroni's tags ({@code noloadbalance}, {@code nofailover}, {@code clonefrom},
+     * {@code nosync}) in a member's configuration file and reloads it ({@code SIGHUP}); returns
+     * once Patroni's {@code /cluster} shows the member with the tag as set.
+     */
+    public void tag(Member member, String tag, boolean on) {
+        if (!List.of("nofailover", "noloadbalance", "clonefrom", "nosync").contains(tag)) {
+            throw new IllegalArgumentException("not a tag the testkit writes: " + tag);
+        }
+        Process patroni;
+        synchronized (this) {
+            java.util.Set<String> set = tags.computeIfAbsent(member.name(), n -> new java.util.HashSet<>());
+            if (on) {
+                set.add(tag);
+            } else {
+                set.remove(tag);
+            }
+            try {
+                Files.writeString(member.configFile(), yaml(member), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot rewrite the configuration of " + member, e);
+            }
+            patroni = patronis.get(member.name());
+        }
+        if (patroni == null) {
+            return; // it reads the file when it starts
+        }
+        OsProcesses.signal("HUP", List.of(patroni.pid()));
+        java.util.regex.Pattern shown = java.util.regex.Pattern.compile("\"name\": \""
+                + java.util.regex.Pattern.quote(member.name()) + "\"[^}]*\"tags\": \\{[^}]*\"" + tag + "\": true");
+        awaitUntil(member + " tagged " + tag + "=" + on, START_TIMEOUT,
+                () -> shown.matcher(restGet(member, "/cluster")).find() == on);
+    }
+
+    /** A GET of a member's REST API: its body, or "" if it does not answer 200. */
+    public String restGet(Member member, String path) {
+        try {
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(member.restUrl() + path))
+                            .timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     /** {@code patronictl switchover}: the leader hands over to {@code candidate}; returns once it is the leader. */

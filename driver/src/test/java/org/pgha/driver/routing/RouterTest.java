@@ -118,6 +118,24 @@ class RouterTest {
     }
 
     @Test
+    void aDrainedReplicaGetsNoNewReadAndLosesTheOneItHeldButStillTakesWritesAsPrimary() throws SQLException {
+        Topology t = topology(replica(R1, 10_000), primary(P, TL), replica(R2, 10_000)).toBuilder()
+                .drained(java.util.Set.of(R1, P)).build();
+        Router router = router(ReadFallback.FAIL);
+        for (int i = 0; i < 10; i++) {
+            assertThat(read(router, t, ReadConsistency.NONE)).isEqualTo(R2);
+        }
+        assertThat(router.stillQualifies(RoutingIntent.READ, R1, t, NOW, ReadConsistency.NONE)).isFalse();
+        assertThat(router.stillQualifies(RoutingIntent.READ, R2, t, NOW, ReadConsistency.NONE)).isTrue();
+        assertThat(router.choose(RoutingIntent.WRITE, t, NOW, ReadConsistency.NONE).host())
+                .as("a stopping leader takes writes until it is gone").isEqualTo(P);
+        Topology both = t.toBuilder().drained(java.util.Set.of(R1, R2)).build();
+        SQLException e = catchThrowableOfType(SQLException.class, () -> read(router, both, ReadConsistency.NONE));
+        assertThat(e.getSQLState()).isEqualTo(PghaSqlState.NO_REPLICA_WITHIN_LAG);
+        assertThat(e.getMessage()).contains("r1:5432 drained: Patroni lists it as leaving, or tagged noloadbalance");
+    }
+
+    @Test
     void splitBrainRefusesWritesAndNamesBothPrimaries() {
         Topology t = topology(primary(P, TL), primary(R1, TL), replica(R2, 10_000));
         SQLException e = catchThrowableOfType(SQLException.class,
