@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The testkit's Patroni cluster does what Patroni does: elects, names a synchronous standby, switches over, clones, pauses. */
+/** The testkit's Patroni cluster does what Patroni does: elects, names a synchronous standby, switches over, pauses. */
 @Tag("cluster")
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class PatroniClusterTest {
@@ -25,11 +25,11 @@ class PatroniClusterTest {
         assumeTrue(!"embedded".equals(System.getProperty(PgBinaries.BINARIES_PROPERTY)),
                 "Patroni runs on the system's PostgreSQL installation, not on the embedded binaries");
         assumeTrue(PatroniCluster.isAvailable() || System.getenv("CI") != null,
-                "patroni, patronictl and etcd are not installed (Debian: patroni, etcd-server)");
+                "patroni, patronictl, etcd and etcdctl are not installed (Debian: patroni, etcd-server, etcd-client)");
     }
 
     @Test
-    void aLeaderSwitchesOverMembersComeAndGoAndPatroniPauses() throws Exception {
+    void aLeaderIsElectedSwitchesOverAndPatroniPauses() throws Exception {
         requirePatroni();
         try (PatroniCluster cluster = PatroniCluster.builder().members(3).start()) {
             PatroniCluster.Member first = cluster.leader();
@@ -40,12 +40,8 @@ class PatroniClusterTest {
             cluster.switchover(candidate);
             assertThat(cluster.leader()).isEqualTo(candidate);
 
-            // A leader killed and replaced once its lease runs out: the driver's PatroniClusterTest.
-
-            PatroniCluster.Member added = cluster.addMember();
-            assertThat(cluster.members()).hasSize(4).contains(added);
-            cluster.removeMember(added);
-            assertThat(cluster.members()).hasSize(3).doesNotContain(added);
+            // A leader killed and replaced once its lease runs out, members added and removed,
+            // tags: the driver's PatroniClusterTest covers them, through pgha.
 
             cluster.pause();
             assertThat(cluster.patronictl("list")).contains("Maintenance mode: on");
