@@ -64,11 +64,9 @@ class ReadContinuityClusterTest {
         List<ClusterEvent> events = new CopyOnWriteArrayList<>();
         List<long[]> outages = new ArrayList<>();
         ReadLoad load;
-        StalenessChecker checker;
         try (PghaDataSource ds = DataSources.of(cluster, "maxReplicaLag=" + BOUND.toMillis() + "ms&probeInterval=100ms")) {
             ds.addClusterEventListener(events::add);
             load = new ReadLoad(ds);
-            checker = load.checker;
             Thread.sleep(3_000);
 
             // 1. The primary crashes; the failover manager promotes the synchronous standby late.
@@ -76,7 +74,7 @@ class ReadContinuityClusterTest {
             Node sync = cluster.synchronousStandby().orElseThrow();
             int started = count(events, ClusterEvent.Type.FAILOVER_STARTED);
             cluster.crash(first);
-            outages.add(outage(checker, events, started));
+            outages.add(outage(load.checker, events, started));
             cluster.failOver(sync);
             cluster.rejoin(first);
             cluster.awaitReplication(Duration.ofSeconds(30));
@@ -87,18 +85,14 @@ class ReadContinuityClusterTest {
             Node nextSync = cluster.synchronousStandby().orElseThrow();
             started = count(events, ClusterEvent.Type.FAILOVER_STARTED);
             cluster.freeze(second);
-            outages.add(outage(checker, events, started));
+            outages.add(outage(load.checker, events, started));
             cluster.failOver(nextSync);
             cluster.crash(second);
             cluster.rejoin(second);
             Thread.sleep(2_000);
             load.stop();
         }
-        assertThat(load.errors).as("errors seen by the application").isEmpty();
-        assertThat(load.refused).as("reads refused for want of a replica within the bound").isEmpty();
-        StalenessReport report = checker.report(BOUND);
-        assertThat(report.isClean()).as(report.summary()).isTrue();
-        assertThat(report.writesRecorded()).isGreaterThan(100);
+        assertThat(load.cleanWithin(BOUND).writesRecorded()).isGreaterThan(100);
         ConcurrentLinkedQueue<Served> served = load.served;
         for (long[] window : outages) {
             List<Served> inside = new ArrayList<>();
@@ -126,18 +120,16 @@ class ReadContinuityClusterTest {
         Node sync = cluster.synchronousStandby().orElseThrow();
         Node async = cluster.standbys().stream().filter(n -> n != sync).findFirst().orElseThrow();
         ReadLoad load;
-        StalenessChecker checker;
         try (PghaDataSource ds = DataSources.of(cluster, "maxReplicaLag=" + BOUND.toMillis() + "ms&probeInterval=100ms")) {
             ds.addClusterEventListener(events::add);
             load = new ReadLoad(ds);
-            checker = load.checker;
             Thread.sleep(2_000);
             cluster.pauseReplay(sync);
             Thread.sleep(1_500);
             Node first = cluster.primary();
             int started = count(events, ClusterEvent.Type.FAILOVER_STARTED);
             cluster.crash(first);
-            window = outage(checker, events, started);
+            window = outage(load.checker, events, started);
             cluster.resumeReplay(sync);
             cluster.failOver(sync);
             cluster.rejoin(first);
@@ -145,10 +137,7 @@ class ReadContinuityClusterTest {
             Thread.sleep(1_000);
             load.stop();
         }
-        assertThat(load.errors).as("errors seen by the application").isEmpty();
-        assertThat(load.refused).as("reads refused for want of a replica within the bound").isEmpty();
-        StalenessReport report = checker.report(BOUND);
-        assertThat(report.isClean()).as(report.summary()).isTrue();
+        load.cleanWithin(BOUND);
         ConcurrentLinkedQueue<Served> served = load.served;
         long onAsync = served.stream().filter(s -> s.startedAt() > window[0] && s.endedAt() < window[1]
                 && s.node().equals(async.hostAndPort())).count();
@@ -228,6 +217,18 @@ class ReadContinuityClusterTest {
                 int reader = r;
                 readers.add(pool.submit(() -> read(ds, reader)));
             }
+        }
+
+        /**
+         * Asserts that the application saw no error and no refused read, and that no read was
+         * staler than {@code bound}; returns the staleness report.
+         */
+        StalenessReport cleanWithin(Duration bound) {
+            assertThat(errors).as("errors seen by the application").isEmpty();
+            assertThat(refused).as("reads refused for want of a replica within the bound").isEmpty();
+            StalenessReport report = checker.report(bound);
+            assertThat(report.isClean()).as(report.summary()).isTrue();
+            return report;
         }
 
         /** Stops every thread after the operation it is in, and waits for them. */

@@ -61,7 +61,7 @@ public final class ClusterAccess {
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
-        this.writeMarks = new WriteMarks(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class));
+        this.writeMarks = WriteMarks.of(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class));
         this.router = new Router(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), config.duration(PghaProperty.MAX_REPLICA_LAG),
                 config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES), THREAD_LOCAL_RANDOM);
     }

@@ -20,7 +20,7 @@ public final class ReadYourWrites {
 
     /** @param ownWrites {@code readYourWrites}: whether reads must see this connection's own writes */
     public ReadYourWrites(boolean ownWrites) {
-        this(ownWrites, new WriteMarks(org.pgha.driver.ReadYourWritesScope.CONNECTION));
+        this(ownWrites, WriteMarks.CONNECTION);
     }
 
     /**

@@ -10,12 +10,20 @@ import org.pgha.driver.ReadYourWritesScope;
  */
 public final class WriteMarks {
 
+    /** The marks of a connection-scoped DataSource: they hold nothing, so one serves all. */
+    public static final WriteMarks CONNECTION = new WriteMarks(ReadYourWritesScope.CONNECTION);
+
     private final ReadYourWritesScope scope;
     private final AtomicLong dataSource = new AtomicLong(Long.MIN_VALUE);
     private final ThreadLocal<long[]> thread = ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE});
 
-    public WriteMarks(ReadYourWritesScope scope) {
+    private WriteMarks(ReadYourWritesScope scope) {
         this.scope = scope;
+    }
+
+    /** The marks of one DataSource with this scope. */
+    public static WriteMarks of(ReadYourWritesScope scope) {
+        return scope == ReadYourWritesScope.CONNECTION ? CONNECTION : new WriteMarks(scope);
     }
 
     public ReadYourWritesScope scope() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,8 +76,8 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     private final List<NodeProber> probers = new CopyOnWriteArrayList<>();
     private final ProbeConnector connector;
     private final Probes owner = new Probes();
-    /** The members a topology source added (never the URL's hosts); guarded by publishLock. */
-    private final Set<HostSpec> found = new HashSet<>();
+    /** The URL's hosts: every other node is one a topology source added. */
+    private final Set<HostSpec> seeds;
     /** What runs beside the probers and ends with the monitor (a topology source). */
     private final List<AutoCloseable> attached = new CopyOnWriteArrayList<>();
     /** How many answers in a row of the topology source left out each found member; guarded by publishLock. */
@@ -118,6 +119,7 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.name = config.clusterKey();
+        this.seeds = Set.copyOf(config.hosts());
         this.inUse = new ConnectionTracker(name);
         this.topology = Topology.initial(config.hosts());
         this.fastSince = nanoClock.getAsLong();
@@ -181,20 +183,20 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
             Topology.Builder builder = before.toBuilder();
             Set<HostSpec> known = new HashSet<>();
             before.nodes().forEach(n -> known.add(n.host()));
-            for (HostSpec host : new java.util.LinkedHashSet<>(listed)) {
+            for (HostSpec host : new LinkedHashSet<>(listed)) {
                 absences.remove(host);
                 if (known.add(host)) {
                     builder.addNode(host);
                     identities.add(host);
-                    found.add(host);
                     NodeProber prober = new NodeProber(host, config, connector, nanoClock, owner, wake);
                     started.add(prober);
                     events.add(event(ClusterEvent.Type.MEMBER_ADDED, host, "listed by the topology source; probed before use"));
                 }
             }
             WriteTarget target = before.writeTarget();
-            for (HostSpec host : List.copyOf(found)) {
-                if (listed.contains(host)) {
+            for (NodeState node : before.nodes()) {
+                HostSpec host = node.host();
+                if (seeds.contains(host) || listed.contains(host)) {
                     continue;
                 }
                 int times = absences.merge(host, 1, Integer::sum);
@@ -202,7 +204,6 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
                 if (times >= ABSENCES_TO_REMOVE && !writes) {
                     builder.removeNode(host);
                     identities.remove(host);
-                    found.remove(host);
                     absences.remove(host);
                     replicaRuns.remove(host);
                     lastFailures.remove(host);

@@ -15,7 +15,7 @@ class ReadYourWritesTest {
 
     @Test
     void theConnectionScopeSeesOnlyItsOwnWritesOnAnyThread() {
-        WriteMarks marks = new WriteMarks(ReadYourWritesScope.CONNECTION);
+        WriteMarks marks = WriteMarks.of(ReadYourWritesScope.CONNECTION);
         ReadYourWrites writer = new ReadYourWrites(true, marks);
         ReadYourWrites other = new ReadYourWrites(true, marks);
         writer.acknowledged(1_000);
@@ -27,7 +27,7 @@ class ReadYourWritesTest {
 
     @Test
     void theThreadScopeSeesTheWritesOfTheCallingThreadThroughAnyConnection() {
-        WriteMarks marks = new WriteMarks(ReadYourWritesScope.THREAD);
+        WriteMarks marks = WriteMarks.of(ReadYourWritesScope.THREAD);
         ReadYourWrites writer = new ReadYourWrites(true, marks);
         ReadYourWrites next = new ReadYourWrites(true, marks);
         writer.acknowledged(1_000);
@@ -42,7 +42,7 @@ class ReadYourWritesTest {
 
     @Test
     void theDataSourceScopeSeesEveryWriteThroughTheDataSourceTheLatestFirst() {
-        WriteMarks marks = new WriteMarks(ReadYourWritesScope.DATA_SOURCE);
+        WriteMarks marks = WriteMarks.of(ReadYourWritesScope.DATA_SOURCE);
         ReadYourWrites first = new ReadYourWrites(true, marks);
         ReadYourWrites second = new ReadYourWrites(true, marks);
         first.acknowledged(2_000);
@@ -51,13 +51,13 @@ class ReadYourWritesTest {
         assertThat(onAnotherThread(new ReadYourWrites(true, marks)).lastWriteAckNanos())
                 .as("the latest of both writes, not the last to be reported").isEqualTo(2_000);
         assertThat(second.consistency().lastWriteAckNanos()).isEqualTo(2_000);
-        assertThat(new ReadYourWrites(true, new WriteMarks(ReadYourWritesScope.DATA_SOURCE)).consistency())
+        assertThat(new ReadYourWrites(true, WriteMarks.of(ReadYourWritesScope.DATA_SOURCE)).consistency())
                 .as("another DataSource").isEqualTo(ReadConsistency.NONE);
     }
 
     @Test
     void withReadYourWritesOffNoScopeBindsAReadYetTheTokenStillCoversTheOwnWrites() {
-        WriteMarks marks = new WriteMarks(ReadYourWritesScope.DATA_SOURCE);
+        WriteMarks marks = WriteMarks.of(ReadYourWritesScope.DATA_SOURCE);
         ReadYourWrites writer = new ReadYourWrites(false, marks);
         writer.acknowledged(1_000);
 
