@@ -56,13 +56,21 @@ public record ClusterStatus(Instant at, Writes writes, String primary, List<Node
      * @param lagBytes for an up replica, how many bytes of WAL its replay is behind the
      *     primary's last sampled position; 0 for the primary; null if unknown or down
      * @param lastError the last probe failure, null if none; never contains a password
+     * @param drained true if a topology source (Patroni) lists it as leaving or tagged
+     *     {@code noloadbalance}: it gets no new reads (a drained primary keeps its writes)
      */
     public record Node(String host, Role role, boolean up, boolean refused, int timeline, Duration lag,
-                       Long lagBytes, String lastError) {
+                       Long lagBytes, String lastError, boolean drained) {
 
         public Node {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(role, "role");
+        }
+
+        /** A node no topology source drains. */
+        public Node(String host, Role role, boolean up, boolean refused, int timeline, Duration lag, Long lagBytes,
+                String lastError) {
+            this(host, role, up, refused, timeline, lag, lagBytes, lastError, false);
         }
     }
 

@@ -60,6 +60,9 @@ final class PghaHealth {
             if (node.lagBytes() != null) {
                 n.put("lagBytes", node.lagBytes());
             }
+            if (node.drained()) {
+                n.put("drained", true);
+            }
             if (node.lastError() != null && !node.up()) {
                 n.put("error", node.lastError());
             }

@@ -14,7 +14,8 @@ class PghaHealthTest {
 
     private static final List<ClusterStatus.Node> NODES = List.of(
             new ClusterStatus.Node("db1:5432", ClusterStatus.Role.PRIMARY, true, false, 7, Duration.ZERO, 0L, null),
-            new ClusterStatus.Node("db2:5432", ClusterStatus.Role.PRIMARY, false, false, 8, null, null, "refused"));
+            new ClusterStatus.Node("db2:5432", ClusterStatus.Role.PRIMARY, false, false, 8, null, null, "refused"),
+            new ClusterStatus.Node("db3:5432", ClusterStatus.Role.REPLICA, true, false, 7, Duration.ZERO, 0L, null, true));
 
     @Test
     void upOnlyWithAPrimary() {
@@ -38,6 +39,7 @@ class PghaHealthTest {
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) down.details().get("nodes");
         assertThat(nodes.get("db1:5432")).containsEntry("timeline", 7).containsEntry("state", "up");
-        assertThat(nodes.get("db2:5432")).containsEntry("timeline", 8).containsEntry("state", "down");
+        assertThat(nodes.get("db2:5432")).containsEntry("timeline", 8).containsEntry("state", "down").doesNotContainKey("drained");
+        assertThat(nodes.get("db3:5432")).containsEntry("drained", true);
     }
 }

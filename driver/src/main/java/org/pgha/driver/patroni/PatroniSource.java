@@ -83,8 +83,10 @@ public final class PatroniSource implements AutoCloseable {
     }
 
     /**
-     * Reads {@code /config}; logs a WARN line when the cluster is not set up for zero data
-     * loss, once for each change of the settings.
+     * Reads {@code /config}; tells the monitor whether the synchronous standby's samples may
+     * bound reads once the primary is gone (only with {@code synchronous_mode} and
+     * {@code synchronous_mode_strict} on) and logs a WARN line when the cluster is not set up
+     * for zero data loss, once for each change of the settings.
      */
     void readSettings() throws InterruptedException {
         PatroniSettings now;
@@ -95,6 +97,7 @@ public final class PatroniSource implements AutoCloseable {
         }
         PatroniSettings before = settings;
         settings = now;
+        monitor.trustSynchronousSet(now.dataLossRisk() == null);
         if (!now.equals(before) && now.dataLossRisk() != null) {
             log.warn("pgha cluster {}: not set up for zero data loss: {}", monitor.config().clusterKey(),
                     now.dataLossRisk());
@@ -109,7 +112,16 @@ public final class PatroniSource implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+        PatroniView before = last;
         last = view;
+        String pause = pauseNote(before, view);
+        if (pause != null) {
+            if (view.paused()) {
+                log.warn("pgha cluster {}: {}", monitor.config().clusterKey(), pause);
+            } else {
+                log.info("pgha cluster {}: {}", monitor.config().clusterKey(), pause);
+            }
+        }
         List<HostSpec> listed = new ArrayList<>();
         Set<HostSpec> drained = new HashSet<>();
         for (PatroniView.Member m : view.members()) {
@@ -121,6 +133,30 @@ public final class PatroniSource implements AutoCloseable {
         }
         monitor.members(listed, drained);
         return true;
+    }
+
+    /**
+     * What an operator should read when Patroni's maintenance mode changes, or when a paused
+     * cluster loses its leader (Patroni will promote nobody; writes wait up to
+     * {@code failoverTimeout} for someone to); null if nothing changed.
+     */
+    static String pauseNote(PatroniView before, PatroniView now) {
+        boolean wasPaused = before != null && before.paused();
+        boolean leaderless = now.members().stream().noneMatch(m -> m.isLeader() || m.role().equals("standby_leader"));
+        boolean wasLeaderless = before == null
+                || before.members().stream().noneMatch(m -> m.isLeader() || m.role().equals("standby_leader"));
+        if (now.paused() && leaderless && (!wasPaused || !wasLeaderless)) {
+            return "Patroni is paused (maintenance mode) and lists no leader: it promotes nobody; writes wait up to"
+                    + " failoverTimeout for a primary someone starts or promotes by hand";
+        }
+        if (now.paused() && !wasPaused) {
+            return "Patroni is paused (maintenance mode): it will not fail over; if the primary is lost, writes wait"
+                    + " up to failoverTimeout for a primary someone starts or promotes by hand";
+        }
+        if (!now.paused() && wasPaused) {
+            return "Patroni is no longer paused: automatic failover is back";
+        }
+        return null;
     }
 
     private void run() {

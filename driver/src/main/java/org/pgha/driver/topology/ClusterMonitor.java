@@ -237,6 +237,34 @@ public final class ClusterMonitor implements ClusterView, AutoCloseable {
     }
 
     /**
+     * Whether the synchronous set the primary names stays in force until the primary is lost, as
+     * a topology source reports it (Patroni's {@code synchronous_mode_strict}). While it is not,
+     * the synchronous standbys' samples bound no read once the primary stops answering: the
+     * standbys' lag is bounded by the primary's last sample, as for asynchronous standbys. With
+     * {@code patroni}, not trusted until Patroni says so; without, trusted (the documented
+     * assumption).
+     */
+    public boolean synchronousSetTrusted() {
+        synchronized (publishLock) {
+            return history.witnessesTrusted();
+        }
+    }
+
+    /** Sets what {@link #synchronousSetTrusted()} returns; see there. */
+    public void trustSynchronousSet(boolean trusted) {
+        synchronized (publishLock) {
+            if (closed) {
+                return;
+            }
+            Topology before = topology;
+            Topology.Builder next = history.trustWitnesses(before, trusted);
+            if (next != null) {
+                publish(before, next.takenAtNanos(nanoClock.getAsLong()).build(), new ArrayList<>());
+            }
+        }
+    }
+
+    /**
      * Waits until every node was probed once (answered or failed), at most
      * {@link #firstRoundTimeout()}.
      *

@@ -29,7 +29,7 @@ final class HistoryKeeper {
     private HostSpec historyOwner;
     private int historyTimeline;
     /** The synchronous standbys of {@link #historyOwner} and their samples. */
-    private final SyncWitnesses witnesses = new SyncWitnesses();
+    private final SyncWitnesses witnesses;
     /**
      * Each primary's last flushed WAL position ({@code pg_current_wal_flush_lsn()}), for the
      * history mark: what survives a crash of its host.
@@ -42,6 +42,25 @@ final class HistoryKeeper {
         this.config = config;
         this.cluster = config.clusterKey();
         this.wallClock = wallClock;
+        // With a topology source that says whether the synchronous set may shrink, the
+        // witnesses wait for its word (SyncWitnesses).
+        this.witnesses = new SyncWitnesses(config.text(PghaProperty.PATRONI) == null);
+    }
+
+    /**
+     * Whether the synchronous standbys' samples may bound reads ({@link SyncWitnesses#trust}).
+     *
+     * @return the next snapshot's builder with the witnesses this leaves, or null if nothing changed
+     */
+    boolean witnessesTrusted() {
+        return witnesses.trusted();
+    }
+
+    Topology.Builder trustWitnesses(Topology current, boolean trusted) {
+        if (!witnesses.trust(trusted)) {
+            return null;
+        }
+        return current.toBuilder().witnesses(witnesses.active());
     }
 
     /** A node's last flushed WAL position, as its probe read it. */

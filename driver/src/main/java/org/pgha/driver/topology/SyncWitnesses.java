@@ -39,6 +39,12 @@ import org.pgha.driver.config.HostSpec;
  *       standby out in between, as Patroni's {@code synchronous_mode_strict} ensures), and the
  *       commits the application relies on use the server's {@code synchronous_commit} (a
  *       session that lowers it is outside the bound).
+ *   <li>Where that assumption is known not to hold, no witness is used ({@link #trust}): with
+ *       {@code patroni}, until Patroni's {@code /config} shows {@code synchronous_mode} and
+ *       {@code synchronous_mode_strict} on. Without strict mode, Patroni takes a standby that stops
+ *       streaming out of the synchronous set and the primary goes on acknowledging commits
+ *       without it, so a primary pgha no longer reaches may be committing what its synchronous
+ *       standby never receives. The standbys are still tracked; only their use waits.
  * </ul>
  */
 final class SyncWitnesses {
@@ -52,6 +58,32 @@ final class SyncWitnesses {
     /** Each replica's WAL receiver name, as its last probe reported it (null: unknown). */
     private final Map<HostSpec, String> walNames = new HashMap<>();
     private final Map<HostSpec, Tracked> tracked = new LinkedHashMap<>();
+    private boolean trusted;
+
+    /** @param trusted whether the synchronous set may be relied on to stay in force (see {@link #trust}) */
+    SyncWitnesses(boolean trusted) {
+        this.trusted = trusted;
+    }
+
+    SyncWitnesses() {
+        this(true);
+    }
+
+    /**
+     * Whether the synchronous set the primary's last sample showed stays in force until the
+     * primary is lost; while not, {@link #active()} is empty.
+     *
+     * @return whether this changed anything
+     */
+    boolean trust(boolean trusted) {
+        boolean changed = this.trusted != trusted;
+        this.trusted = trusted;
+        return changed;
+    }
+
+    boolean trusted() {
+        return trusted;
+    }
 
     /** A sample of the write target: {@code lsn} its position, the rest what it reported of its synchronous standbys. */
     void primarySample(long lsn, String synchronousCommit, List<String> syncNames) {
@@ -126,9 +158,9 @@ final class SyncWitnesses {
         tracked.clear();
     }
 
-    /** The usable witnesses: anchored, with samples. */
+    /** The usable witnesses: anchored, with samples; none while not {@link #trust trusted}. */
     List<SyncWitness> active() {
-        if (tracked.isEmpty()) {
+        if (tracked.isEmpty() || !trusted) {
             return List.of();
         }
         List<SyncWitness> active = new ArrayList<>(tracked.size());

@@ -408,7 +408,7 @@ public final class Topology {
             long bytes = usable ? lagBytes(n) : -1;
             members.add(new ClusterStatus.Node(n.host().toString(), ClusterStatus.Role.valueOf(n.role().name()), n.up(),
                     n.refused(), n.timeline(), lag == Long.MAX_VALUE ? null : Duration.ofNanos(lag),
-                    bytes < 0 ? null : bytes, n.lastError()));
+                    bytes < 0 ? null : bytes, n.lastError(), drained.contains(n.host())));
         }
         WriteTarget target = writeTarget();
         ClusterStatus.Writes writes = switch (target.status()) {

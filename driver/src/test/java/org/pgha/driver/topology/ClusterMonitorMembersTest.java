@@ -85,6 +85,9 @@ class ClusterMonitorMembersTest {
         monitor();
         monitor.members(List.of(SEED, FOUND), Set.of(FOUND, OTHER));
         assertThat(monitor.topology().drained()).as("a drained host that is not a member is ignored").containsExactly(FOUND);
+        assertThat(monitor.status().nodes()).as("the status shows it")
+                .extracting(n -> n.host() + (n.drained() ? " drained" : ""))
+                .containsExactly(SEED.toString(), FOUND + " drained");
         monitor.members(List.of(SEED, FOUND), Set.of());
         assertThat(monitor.topology().drained()).isEmpty();
     }

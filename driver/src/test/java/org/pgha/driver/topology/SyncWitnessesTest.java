@@ -93,6 +93,21 @@ class SyncWitnessesTest {
                 .singleElement().satisfies(s -> assertThat(s.anchorLsn()).as("the anchor stays the first").isEqualTo(170));
     }
 
+    @Test
+    void untrustedWitnessesAreTrackedButNotUsedUntilTrustedAgain() {
+        SyncWitnesses w = new SyncWitnesses(false);
+        w.probed(S1, true, 10, standby(100, "node2"), TL);
+        w.primarySample(150, "on", List.of("node2"));
+        w.primarySample(170, "on", List.of("node2"));
+        w.probed(S1, true, 30, standby(180, "node2"), TL);
+        assertThat(w.active()).as("not trusted").isEmpty();
+        assertThat(w.trust(true)).isTrue();
+        assertThat(w.active()).singleElement().satisfies(s -> assertThat(s.anchorLsn()).isEqualTo(170));
+        assertThat(w.trust(true)).as("no change").isFalse();
+        assertThat(w.trust(false)).isTrue();
+        assertThat(w.active()).isEmpty();
+    }
+
     private static List<SyncWitness> confirmedThen(java.util.function.Consumer<SyncWitnesses> change) {
         SyncWitnesses w = named();
         w.primarySample(150, "on", List.of("node2"));
