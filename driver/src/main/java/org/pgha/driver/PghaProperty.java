@@ -142,7 +142,11 @@ public enum PghaProperty {
     PATRONI_USER("patroniUser", Rule.text(false), null,
             "The user of HTTP basic authentication for Patroni's REST API (restapi.authentication). Unset: none."),
     PATRONI_PASSWORD("patroniPassword", Rule.text(true), null,
-            "The password of patroniUser. Never shown in a message, a log line or toString.");
+            "The password of patroniUser. Never shown in a message, a log line or toString."),
+    PATRONI_SSL_ROOT_CERT("patroniSslRootCert", Rule.text(false), null,
+            "A file of the certificates (PEM) that https:// Patroni endpoints are verified against, such as a"
+                    + " private certificate authority, in place of the JVM's trust store. Host names are checked"
+                    + " either way. Unset: the JVM's trust store (javax.net.ssl.trustStore).");
 
     /** The longest duration accepted, in milliseconds: durations must fit an {@code int}. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;

@@ -87,7 +87,7 @@ class PghaPropertyTest {
         if (property.defaultValue() == null) {
             assertThat(property).isIn(PghaProperty.MAX_REPLICA_LAG_BYTES, PghaProperty.MONITOR_USER,
                     PghaProperty.MONITOR_PASSWORD, PghaProperty.PATRONI, PghaProperty.PATRONI_USER,
-                    PghaProperty.PATRONI_PASSWORD);
+                    PghaProperty.PATRONI_PASSWORD, PghaProperty.PATRONI_SSL_ROOT_CERT);
             return;
         }
         assertThat(property.parse(property.defaultValue())).isInstanceOf(JAVA_TYPES.get(property.type()));
@@ -119,7 +119,8 @@ class PghaPropertyTest {
                         "monitorPassword STRING null",
                         "patroni STRING null",
                         "patroniUser STRING null",
-                        "patroniPassword STRING null");
+                        "patroniPassword STRING null",
+                        "patroniSslRootCert STRING null");
         assertThat(PghaProperty.READ_FALLBACK.choices()).containsExactly("primary", "fail", "wait");
         assertThat(PghaProperty.LOAD_BALANCE.choices()).containsExactly("roundRobin", "leastLag", "random");
         assertThat(PghaProperty.SESSION_RESET.choices()).containsExactly("changed", "always");

@@ -138,7 +138,26 @@ final class UrlParser {
             throw invalid("pgha property patroniUser is set but patroni is not: name Patroni's REST API endpoints"
                     + " (patroni=http://host:8008,...), or remove patroniUser");
         }
+        checkPatroniTrust(values);
         return new PghaConfig(hosts, database, passThrough, values);
+    }
+
+    /** A trust file goes with https:// endpoints and must hold certificates: a typo fails here, not at the first poll. */
+    private static void checkPatroniTrust(Map<PghaProperty, Object> values) throws SQLException {
+        Object file = values.get(PghaProperty.PATRONI_SSL_ROOT_CERT);
+        if (file == null) {
+            return;
+        }
+        Object endpoints = values.get(PghaProperty.PATRONI);
+        if (endpoints == null || !endpoints.toString().toLowerCase(Locale.ROOT).contains("https://")) {
+            throw invalid("pgha property patroniSslRootCert is set but no patroni endpoint is https://: name Patroni's"
+                    + " REST API as https://host:port, or remove patroniSslRootCert");
+        }
+        try {
+            TrustedCertificates.read(java.nio.file.Path.of(file.toString()));
+        } catch (IllegalArgumentException e) {
+            throw invalid("pgha property patroniSslRootCert: " + e.getMessage());
+        }
     }
 
     private static List<HostSpec> parseHosts(String hostList) throws SQLException {

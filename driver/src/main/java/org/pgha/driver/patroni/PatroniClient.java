@@ -1,23 +1,31 @@
 package org.pgha.driver.patroni;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 
 /**
  * Asks Patroni's REST API for {@code GET /cluster}, one endpoint after the other until one
- * answers: every member serves the same DCS view, so any running one will do. Each request is
- * bounded by {@code timeout}; a body larger than {@value #MAX_BODY} bytes is refused. Safe for
+ * answers: every member serves the same DCS view, so any running one will do. Each request,
+ * from the connection to the answer's last byte, is bounded by {@code timeout}; a body larger
+ * than {@value #MAX_BODY} bytes is refused. Safe for
  * concurrent use.
  */
 public final class PatroniClient {
@@ -94,16 +102,70 @@ public final class PatroniClient {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException("HTTP " + response.statusCode());
+        // The request's own timeout ends at the answer's headers; the deadline bounds the body too.
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request.build(),
+                info -> info.statusCode() == 200 ? new LimitedBody() : HttpResponse.BodySubscribers.<byte[]>replacing(null));
+        HttpResponse<byte[]> response;
+        try {
+            response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw new IOException("no complete answer within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("HTTP " + response.statusCode());
+        }
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    /** Collects a body of at most {@value #MAX_BODY} bytes and fails a larger one as soon as it is. */
+    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
             }
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw new IOException("an answer of more than " + MAX_BODY + " bytes");
+            for (ByteBuffer buffer : buffers) {
+                if (bytes.size() + (long) buffer.remaining() > MAX_BODY) {
+                    subscription.cancel();
+                    body.completeExceptionally(new IOException("an answer of more than " + MAX_BODY + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
             }
-            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
         }
     }
 }

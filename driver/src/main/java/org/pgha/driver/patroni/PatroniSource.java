@@ -2,6 +2,7 @@ package org.pgha.driver.patroni;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.pgha.driver.PghaProperty;
 import org.pgha.driver.config.HostSpec;
 import org.pgha.driver.config.PghaConfig;
+import org.pgha.driver.config.TrustedCertificates;
 import org.pgha.driver.topology.ClusterMonitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +60,10 @@ public final class PatroniSource implements AutoCloseable {
             uris.add(URI.create(endpoint.trim()));
         }
         Duration timeout = config.duration(PghaProperty.PROBE_TIMEOUT);
+        String trustFile = config.text(PghaProperty.PATRONI_SSL_ROOT_CERT);
         PatroniClient client = new PatroniClient(uris, timeout, config.text(PghaProperty.PATRONI_USER),
-                config.text(PghaProperty.PATRONI_PASSWORD), null);
+                config.text(PghaProperty.PATRONI_PASSWORD), trustFile == null ? null
+                        : TrustedCertificates.context(TrustedCertificates.read(Path.of(trustFile))));
         PatroniSource source = new PatroniSource(client, monitor,
                 config.duration(PghaProperty.PROBE_INTERVAL).toMillis());
         monitor.attach(source);

@@ -96,12 +96,12 @@ class PghaConfigTest {
 
     @Test
     void everyPropertyIsCoveredByTheTable() {
-        // monitorPassword needs monitorUser beside it, patroniUser and patroniPassword need patroni:
-        // their own tests below.
+        // monitorPassword needs monitorUser beside it, patroniUser and patroniPassword need patroni,
+        // patroniSslRootCert an https endpoint and a file: their own tests below.
         assertThat(everyProperty().map(a -> a.get()[0]))
                 .containsExactlyInAnyOrder(java.util.Arrays.stream(PghaProperty.values())
                         .filter(p -> p != PghaProperty.MONITOR_PASSWORD && p != PghaProperty.PATRONI_USER
-                                && p != PghaProperty.PATRONI_PASSWORD).toArray());
+                                && p != PghaProperty.PATRONI_PASSWORD && p != PghaProperty.PATRONI_SSL_ROOT_CERT).toArray());
     }
 
     @Test
@@ -122,6 +122,21 @@ class PghaConfigTest {
                 .startsWith("pgha property patroniPassword is set but patroniUser is not");
         assertThat(invalid("jdbc:pgha://h1/db?patroniUser=pgha", null).getMessage())
                 .startsWith("pgha property patroniUser is set but patroni is not");
+    }
+
+    @Test
+    void patroniSslRootCertGoesWithHttpsEndpointsAndMustHoldCertificates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path missing = dir.resolve("missing.crt");
+        assertThat(invalid("jdbc:pgha://h1/db?patroni=https://db1:8443&patroniSslRootCert=" + missing, null).getMessage())
+                .startsWith("pgha property patroniSslRootCert: cannot read " + missing);
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("ca.crt"), "not a certificate\n");
+        assertThat(invalid("jdbc:pgha://h1/db?patroni=https://db1:8443&patroniSslRootCert=" + notPem, null).getMessage())
+                .startsWith("pgha property patroniSslRootCert: " + notPem + " holds no");
+        assertThat(invalid("jdbc:pgha://h1/db?patroni=http://db1:8008&patroniSslRootCert=" + notPem, null).getMessage())
+                .startsWith("pgha property patroniSslRootCert is set but no patroni endpoint is https://");
+        assertThat(invalid("jdbc:pgha://h1/db?patroniSslRootCert=" + notPem, null).getMessage())
+                .startsWith("pgha property patroniSslRootCert is set but no patroni endpoint is https://");
     }
 
     @Test

@@ -86,6 +86,96 @@ class PatroniClientTest {
     }
 
     @Test
+    void anAnswerWhoseBodyStallsFailsWithinTheTimeout() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        server.createContext("/cluster", exchange -> {
+            byte[] body = CLUSTER.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(body, 0, 10);
+            out.flush();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        servers.add(server);
+        try {
+            URI stalled = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+            long start = System.nanoTime();
+            PatroniClient client = new PatroniClient(List.of(stalled), Duration.ofMillis(300), null, null, null);
+            assertThatThrownBy(client::cluster).hasMessageContaining("no complete answer within 300 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded by the timeout, not by the server")
+                    .isLessThan(Duration.ofSeconds(10));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void httpsIsVerifiedAgainstPatroniSslRootCertWithTheHostNameChecked(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        org.pgha.testkit.internal.TestCertificates certificates = org.pgha.testkit.internal.TestCertificates.create(dir,
+                org.pgha.testkit.internal.TestCertificates.OPENSSL);
+        java.nio.file.Path keyStore = dir.resolve("server.p12");
+        Process export = new ProcessBuilder(org.pgha.testkit.internal.TestCertificates.OPENSSL, "pkcs12", "-export",
+                "-in", certificates.serverCertificate().toString(), "-inkey", certificates.serverKey().toString(),
+                "-out", keyStore.toString(), "-passout", "pass:secret").redirectErrorStream(true).start();
+        assertThat(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && export.exitValue() == 0).as("openssl pkcs12").isTrue();
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(keyStore)) {
+            store.load(in, "secret".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, "secret".toCharArray());
+        javax.net.ssl.SSLContext serverContext = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverContext.init(keys.getKeyManagers(), null, null);
+        int port = https(serverContext, "127.0.0.1");
+        int otherNamePort = https(serverContext, "127.0.0.2");
+
+        javax.net.ssl.SSLContext trusted = org.pgha.driver.config.TrustedCertificates.context(
+                org.pgha.driver.config.TrustedCertificates.read(certificates.rootCertificate()));
+        PatroniView view = new PatroniClient(List.of(URI.create("https://127.0.0.1:" + port)), Duration.ofSeconds(5),
+                null, null, trusted).cluster();
+        assertThat(view.members()).extracting(PatroniView.Member::name).containsExactly("m1");
+
+        javax.net.ssl.SSLContext other = org.pgha.driver.config.TrustedCertificates.context(
+                org.pgha.driver.config.TrustedCertificates.read(certificates.untrustedRootCertificate()));
+        assertThatThrownBy(() -> new PatroniClient(List.of(URI.create("https://127.0.0.1:" + port)), Duration.ofSeconds(5),
+                null, null, other).cluster()).as("another authority").hasMessageContaining("PKIX path");
+        assertThatThrownBy(() -> new PatroniClient(List.of(URI.create("https://127.0.0.1:" + port)), Duration.ofSeconds(5),
+                null, null, null).cluster()).as("the JVM's trust store does not know the test authority")
+                .hasMessageContaining("PKIX path");
+        // The certificate names 127.0.0.1 and localhost, not 127.0.0.2: the host name is checked.
+        assertThatThrownBy(() -> new PatroniClient(List.of(URI.create("https://127.0.0.2:" + otherNamePort)),
+                Duration.ofSeconds(5), null, null, trusted).cluster()).as("another host name")
+                .hasMessageContaining("No subject alternative names matching IP address 127.0.0.2");
+    }
+
+    /** An HTTPS server on {@code address} (loopback) answering {@code /cluster}; its port. */
+    private int https(javax.net.ssl.SSLContext context, String address) throws IOException {
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getByName(address), 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context));
+        byte[] body = CLUSTER.getBytes(StandardCharsets.UTF_8);
+        server.createContext("/cluster", exchange -> {
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        servers.add(server);
+        return server.getAddress().getPort();
+    }
+
+    @Test
     void theSynchronousModeSettingsComeFromConfig() throws Exception {
         URI config = serve("/config", 200, "{\"synchronous_mode\": true, \"synchronous_mode_strict\": true}"
                 .getBytes(StandardCharsets.UTF_8));
