@@ -168,7 +168,7 @@ public final class FailoverBenchmark {
     }
 
     /** A DataSource that is closed with the run. */
-    private record AutoCloseableDataSource(DataSource dataSource, AutoCloseable closer) implements AutoCloseable {
+    record AutoCloseableDataSource(DataSource dataSource, AutoCloseable closer) implements AutoCloseable {
         @Override
         public void close() throws Exception {
             closer.close();
@@ -195,7 +195,7 @@ public final class FailoverBenchmark {
     }
 
     /** Threads that loop until stopped, and when each of their operations succeeded (System.nanoTime). */
-    private abstract static class Loops implements AutoCloseable {
+    abstract static class Loops implements AutoCloseable {
         final AtomicBoolean running = new AtomicBoolean(true);
         final ConcurrentLinkedQueue<Long> successes = new ConcurrentLinkedQueue<>();
         final ExecutorService threads;
@@ -232,7 +232,7 @@ public final class FailoverBenchmark {
     }
 
     /** Writer threads: one-row transactions, each retried up to twice with the same row. */
-    private static final class Writers extends Loops {
+    static final class Writers extends Loops {
         final AtomicLong exceptions = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         private final DataSource ds;
@@ -302,7 +302,7 @@ public final class FailoverBenchmark {
      * transactions, each on a connection borrowed for it. Reads and writes go to the staleness
      * checker.
      */
-    private static final class Readers extends Loops {
+    static final class Readers extends Loops {
         final AtomicLong exceptions = new AtomicLong();
         private final DataSource writes;
         private final DataSource reads;

@@ -115,6 +115,9 @@ class PatroniClusterTest {
             for (int i = 0; i < 30; i++) {
                 assertThat(readOnlyPort(ds)).as("a read while %s is tagged noloadbalance", added).isNotEqualTo(added.port());
             }
+            assertThat(ds.clusterStatus().nodes()).as("the status shows it drained")
+                    .filteredOn(n -> n.host().equals(added.hostAndPort())).singleElement()
+                    .satisfies(n -> assertThat(n.drained()).isTrue());
             cluster.tag(added, "noloadbalance", false);
             await().atMost(Duration.ofSeconds(20)).until(() -> readOnlyPort(ds) == added.port());
 
