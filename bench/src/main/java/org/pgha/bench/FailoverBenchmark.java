@@ -178,18 +178,33 @@ public final class FailoverBenchmark {
     /** @param forReads for pgjdbc, the second pool that reads from the standbys */
     private static AutoCloseableDataSource dataSource(Stack stack, LocalCluster cluster, boolean forReads) {
         if (stack == Stack.PGJDBC) {
-            HikariDataSource hikari = new HikariDataSource();
-            hikari.setJdbcUrl("jdbc:postgresql://" + cluster.hosts() + "/" + cluster.database()
-                    + (forReads ? "?targetServerType=preferSecondary&loadBalanceHosts=true" : "?targetServerType=primary"));
-            hikari.setUsername(cluster.user());
-            hikari.setPassword(cluster.password());
-            hikari.setMaximumPoolSize(8);
-            return new AutoCloseableDataSource(hikari, hikari);
+            return hikari(pgjdbcUrl(cluster.hosts(), cluster.database(), forReads), cluster.user(), cluster.password());
         }
+        return pgha("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database(), cluster.user(), cluster.password());
+    }
+
+    /** pgjdbc's multi-host URL as applications set it up: the primary for writes, preferably a standby for reads. */
+    static String pgjdbcUrl(String hosts, String database, boolean forReads) {
+        return "jdbc:postgresql://" + hosts + "/" + database
+                + (forReads ? "?targetServerType=preferSecondary&loadBalanceHosts=true" : "?targetServerType=primary");
+    }
+
+    /** A HikariCP pool of 8 on {@code url}, otherwise at its defaults. */
+    static AutoCloseableDataSource hikari(String url, String user, String password) {
+        HikariDataSource hikari = new HikariDataSource();
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(user);
+        hikari.setPassword(password);
+        hikari.setMaximumPoolSize(8);
+        return new AutoCloseableDataSource(hikari, hikari);
+    }
+
+    /** pgha's pool, 8 per node, otherwise at its defaults. */
+    static AutoCloseableDataSource pgha(String url, String user, String password) {
         PghaPoolDataSource pgha = new PghaPoolDataSource();
-        pgha.setJdbcUrl("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database());
-        pgha.setUsername(cluster.user());
-        pgha.setPassword(cluster.password());
+        pgha.setJdbcUrl(url);
+        pgha.setUsername(user);
+        pgha.setPassword(password);
         pgha.setMaximumPoolSize(8);
         return new AutoCloseableDataSource(pgha, pgha);
     }

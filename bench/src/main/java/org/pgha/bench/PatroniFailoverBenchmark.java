@@ -1,6 +1,5 @@
 package org.pgha.bench;
 
-import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -14,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.pgha.bench.FailoverBenchmark.AutoCloseableDataSource;
 import org.pgha.bench.FailoverBenchmark.Readers;
 import org.pgha.bench.FailoverBenchmark.Writers;
-import org.pgha.pool.PghaPoolDataSource;
 import org.pgha.testkit.Ledger;
 import org.pgha.testkit.LedgerReport;
 import org.pgha.testkit.PatroniCluster;
@@ -157,25 +155,14 @@ public final class PatroniFailoverBenchmark {
 
     private static AutoCloseableDataSource dataSource(Stack stack, PatroniCluster cluster, Haproxy haproxy,
             boolean forReads) {
-        if (stack == Stack.PGHA) {
-            PghaPoolDataSource pgha = new PghaPoolDataSource();
-            pgha.setJdbcUrl("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database() + "?patroni=" + cluster.restUrls());
-            pgha.setUsername(cluster.user());
-            pgha.setPassword(cluster.password());
-            pgha.setMaximumPoolSize(8);
-            return new AutoCloseableDataSource(pgha, pgha);
-        }
-        HikariDataSource hikari = new HikariDataSource();
-        if (stack == Stack.HAPROXY) {
-            hikari.setJdbcUrl("jdbc:postgresql://" + (forReads ? haproxy.reads() : haproxy.writes()) + "/" + cluster.database());
-        } else {
-            hikari.setJdbcUrl("jdbc:postgresql://" + cluster.hosts() + "/" + cluster.database()
-                    + (forReads ? "?targetServerType=preferSecondary&loadBalanceHosts=true" : "?targetServerType=primary"));
-        }
-        hikari.setUsername(cluster.user());
-        hikari.setPassword(cluster.password());
-        hikari.setMaximumPoolSize(8);
-        return new AutoCloseableDataSource(hikari, hikari);
+        return switch (stack) {
+            case PGHA -> FailoverBenchmark.pgha("jdbc:pgha://" + cluster.hosts() + "/" + cluster.database() + "?patroni="
+                    + cluster.restUrls(), cluster.user(), cluster.password());
+            case HAPROXY -> FailoverBenchmark.hikari("jdbc:postgresql://" + (forReads ? haproxy.reads() : haproxy.writes())
+                    + "/" + cluster.database(), cluster.user(), cluster.password());
+            case PGJDBC -> FailoverBenchmark.hikari(FailoverBenchmark.pgjdbcUrl(cluster.hosts(), cluster.database(), forReads),
+                    cluster.user(), cluster.password());
+        };
     }
 
     /** Polls every member but the old leader directly, every 10 ms, for the first one that commits a write. */
