@@ -1,5 +1,6 @@
 package org.pgha.bench;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -191,22 +192,22 @@ public final class FailoverBenchmark {
 
     /** A HikariCP pool of 8 on {@code url}, otherwise at its defaults. */
     static AutoCloseableDataSource hikari(String url, String user, String password) {
-        HikariDataSource hikari = new HikariDataSource();
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(user);
-        hikari.setPassword(password);
-        hikari.setMaximumPoolSize(8);
-        return new AutoCloseableDataSource(hikari, hikari);
+        return pool(new HikariDataSource(), url, user, password);
     }
 
     /** pgha's pool, 8 per node, otherwise at its defaults. */
     static AutoCloseableDataSource pgha(String url, String user, String password) {
-        PghaPoolDataSource pgha = new PghaPoolDataSource();
-        pgha.setJdbcUrl(url);
-        pgha.setUsername(user);
-        pgha.setPassword(password);
-        pgha.setMaximumPoolSize(8);
-        return new AutoCloseableDataSource(pgha, pgha);
+        return pool(new PghaPoolDataSource(), url, user, password);
+    }
+
+    /** Both pools take HikariCP's configuration. */
+    private static <P extends HikariConfig & DataSource & AutoCloseable> AutoCloseableDataSource pool(P pool, String url,
+            String user, String password) {
+        pool.setJdbcUrl(url);
+        pool.setUsername(user);
+        pool.setPassword(password);
+        pool.setMaximumPoolSize(8);
+        return new AutoCloseableDataSource(pool, pool);
     }
 
     /** Threads that loop until stopped, and when each of their operations succeeded (System.nanoTime). */

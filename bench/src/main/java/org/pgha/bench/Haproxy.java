@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.pgha.testkit.PatroniCluster;
+import org.pgha.testkit.internal.OsProcesses;
 import org.pgha.testkit.internal.Ports;
 
 /**
@@ -30,16 +31,7 @@ final class Haproxy implements AutoCloseable {
     }
 
     static boolean isAvailable() {
-        try {
-            Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return OsProcesses.outputOf(List.of("haproxy", "-v")).isPresent();
     }
 
     static Haproxy start(PatroniCluster cluster) throws IOException, InterruptedException {
@@ -110,18 +102,13 @@ final class Haproxy implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         process.destroyForcibly();
         try {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (var files = Files.list(directory)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(directory);
+        OsProcesses.deleteTree(directory);
     }
 }

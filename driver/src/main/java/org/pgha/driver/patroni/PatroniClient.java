@@ -25,8 +25,7 @@ import javax.net.ssl.SSLContext;
  * Asks Patroni's REST API for {@code GET /cluster}, one endpoint after the other until one
  * answers: every member serves the same DCS view, so any running one will do. Each request,
  * from the connection to the answer's last byte, is bounded by {@code timeout}; a body larger
- * than {@value #MAX_BODY} bytes is refused. Safe for
- * concurrent use.
+ * than {@value #MAX_BODY} bytes is refused. Safe for concurrent use.
  */
 public final class PatroniClient {
 

@@ -146,10 +146,8 @@ public final class PatroniSource implements AutoCloseable {
      */
     static String pauseNote(PatroniView before, PatroniView now) {
         boolean wasPaused = before != null && before.paused();
-        boolean leaderless = now.members().stream().noneMatch(m -> m.isLeader() || m.role().equals("standby_leader"));
-        boolean wasLeaderless = before == null
-                || before.members().stream().noneMatch(m -> m.isLeader() || m.role().equals("standby_leader"));
-        if (now.paused() && leaderless && (!wasPaused || !wasLeaderless)) {
+        boolean hadLeader = before != null && before.hasLeader();
+        if (now.paused() && !now.hasLeader() && (!wasPaused || hadLeader)) {
             return "Patroni is paused (maintenance mode) and lists no leader: it promotes nobody; writes wait up to"
                     + " failoverTimeout for a primary someone starts or promotes by hand";
         }

@@ -78,6 +78,11 @@ public record PatroniView(List<Member> members, boolean paused, Optional<Schedul
     public record ScheduledSwitchover(String at, Optional<String> from, Optional<String> to) {
     }
 
+    /** Whether Patroni lists a leader (of a primary or a standby cluster). */
+    public boolean hasLeader() {
+        return members.stream().anyMatch(m -> m.isLeader() || m.role().equals("standby_leader"));
+    }
+
     /**
      * Reads a {@code GET /cluster} body.
      *

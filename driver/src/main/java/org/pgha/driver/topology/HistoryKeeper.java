@@ -47,15 +47,15 @@ final class HistoryKeeper {
         this.witnesses = new SyncWitnesses(config.text(PghaProperty.PATRONI) == null);
     }
 
+    boolean witnessesTrusted() {
+        return witnesses.trusted();
+    }
+
     /**
      * Whether the synchronous standbys' samples may bound reads ({@link SyncWitnesses#trust}).
      *
      * @return the next snapshot's builder with the witnesses this leaves, or null if nothing changed
      */
-    boolean witnessesTrusted() {
-        return witnesses.trusted();
-    }
-
     Topology.Builder trustWitnesses(Topology current, boolean trusted) {
         if (!witnesses.trust(trusted)) {
             return null;
