@@ -34,18 +34,33 @@ class MetricsClusterTest {
                     .tag("role", "primary").counter().count()).as("the primary's own counter").isEqualTo(5);
             assertThat(registry.get("pgha.node.role").tag("node", cluster.primary().hostAndPort()).gauge().value()).isEqualTo(1);
             assertThat(registry.get("pgha.node.lag.seconds").tag("node", cluster.primary().hostAndPort()).gauge().value()).isZero();
+            assertThat(registry.get("pgha.node.readable").tag("node", cluster.primary().hostAndPort()).gauge().value())
+                    .as("the primary is not a replica within the bound").isZero();
+            for (String result : new String[] {"committed", "rolled_back", "unknown"}) {
+                assertThat(registry.get("pgha.commit.resolutions").tag("result", result).counter().count())
+                        .as("registered at 0 before any event: %s", result).isZero();
+            }
+            for (String result : new String[] {"replayed", "mismatch", "not_replayable", "failed"}) {
+                assertThat(registry.get("pgha.transaction.replays").tag("result", result).counter().count())
+                        .as("registered at 0 before any event: %s", result).isZero();
+            }
+            assertThat(registry.get("pgha.failovers.failed").counter().count()).isZero();
+            assertThat(registry.get("pgha.history.diverged").counter().count()).isZero();
             for (Node standby : cluster.standbys()) {
                 assertThat(registry.get("pgha.node.role").tag("node", standby.hostAndPort()).gauge().value()).isZero();
                 double lag = registry.get("pgha.node.lag.seconds").tag("node", standby.hostAndPort()).gauge().value();
                 assertThat(lag).as("lag of %s", standby).isBetween(0.0, 5.0);
                 assertThat(registry.get("pgha.node.lag.bytes").tag("node", standby.hostAndPort()).gauge().value())
                         .isGreaterThanOrEqualTo(0.0);
+                org.awaitility.Awaitility.await("%s readable".formatted(standby)).atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> registry.get("pgha.node.readable").tag("node", standby.hostAndPort()).gauge().value() == 1);
             }
             cluster.stop(cluster.standbys().get(1));
             Node stopped = cluster.standbys().get(1);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
                     registry.get("pgha.node.role").tag("node", stopped.hostAndPort()).gauge().value() == -1);
             assertThat(registry.get("pgha.node.lag.seconds").tag("node", stopped.hostAndPort()).gauge().value()).isNaN();
+            assertThat(registry.get("pgha.node.readable").tag("node", stopped.hostAndPort()).gauge().value()).isZero();
             cluster.start(stopped);
         }
     }

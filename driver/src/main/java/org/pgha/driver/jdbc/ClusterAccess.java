@@ -62,7 +62,13 @@ public final class ClusterAccess {
         this.connections = Objects.requireNonNull(connections, "connections");
         this.config = Objects.requireNonNull(config, "config");
         this.writeMarks = WriteMarks.of(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class));
-        this.router = new Router(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class), config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), config.duration(PghaProperty.MAX_REPLICA_LAG),
+        this.router = router(config);
+    }
+
+    /** The routing rules of a configuration: {@code loadBalance}, {@code readFallback} and the lag bounds. */
+    public static Router router(PghaConfig config) {
+        return new Router(config.choice(PghaProperty.LOAD_BALANCE, LoadBalance.class),
+                config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class), config.duration(PghaProperty.MAX_REPLICA_LAG),
                 config.whole(PghaProperty.MAX_REPLICA_LAG_BYTES), THREAD_LOCAL_RANDOM);
     }
 
@@ -78,15 +84,17 @@ public final class ClusterAccess {
             Object metricRegistry, List<ClusterEventListener> listeners, PghaExceptionOverride override) {
         ClusterMonitor monitor = new ClusterMonitor(config, PgjdbcConnections.probes(config), System::nanoTime,
                 Clock.systemUTC());
+        Router router = router(config);
         ClusterMetrics metrics = metricRegistry == null ? ClusterMetrics.NONE
-                : MicrometerClusterMetrics.register(metricRegistry, monitor);
+                : MicrometerClusterMetrics.register(metricRegistry, monitor, router);
         listeners.forEach(monitor::addListener);
         NodeConnections nodes = connections.apply(monitor);
         monitor.start();
         org.pgha.driver.patroni.PatroniSource.attachTo(monitor);
         monitor.awaitFirstRound();
-        return new ClusterAccess(monitor, nodes, config, metrics,
-                override == null ? FailureClassifier.DEFAULT : new FailureClassifier(override));
+        return new ClusterAccess(monitor, router, nodes, config, metrics,
+                override == null ? FailureClassifier.DEFAULT : new FailureClassifier(override),
+                WriteMarks.of(config.choice(PghaProperty.READ_YOUR_WRITES_SCOPE, ReadYourWritesScope.class)));
     }
 
     /** The same cluster, router and meters, with physical connections from elsewhere (another user). */

@@ -6,10 +6,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.config.HostSpec;
+import org.pgha.driver.routing.ReadConsistency;
+import org.pgha.driver.routing.Router;
+import org.pgha.driver.routing.RoutingIntent;
 import org.pgha.driver.topology.ClusterMonitor;
 import org.pgha.driver.topology.NodeRole;
 import org.pgha.driver.topology.NodeState;
@@ -25,21 +29,35 @@ import org.pgha.driver.topology.NodeState;
  *       (0 for the primary, NaN when unknown);</li>
  *   <li>{@code pgha.node.lag.bytes} per node: how far a replica's replay is behind the
  *       primary's latest sample (0 for the primary, NaN when unknown);</li>
+ *   <li>{@code pgha.node.readable} per node: 1 while it serves reads under the bound (an
+ *       eligible replica for a session that has not written), else 0;</li>
  *   <li>{@code pgha.statements.routed} by {@code node} and {@code role} ({@code primary}, {@code replica});</li>
  *   <li>{@code pgha.retries}, {@code pgha.failover.duration} (a timer), {@code pgha.failovers.failed},
- *       and {@code pgha.commit.resolutions} by {@code result}.</li>
+ *       {@code pgha.history.diverged}, {@code pgha.commit.resolutions} and
+ *       {@code pgha.transaction.replays} by {@code result}.</li>
  * </ul>
  * Every meter carries the tag {@code cluster}: the database and hosts, as in the log lines.
+ * Every counter is registered at 0 when the meters are, each {@code result} included: a
+ * Prometheus {@code increase()} does not count the first increment of a series that appears
+ * with it, so an alert on a counter made at its first event would miss that event.
  */
 public final class MicrometerClusterMetrics implements ClusterMetrics {
 
     /** Per node: statements run while it was primary [0] and replica [1]. Made once, read on every statement. */
     private final Map<HostSpec, Counter[]> routed = new HashMap<>();
     private final Counter retries;
+    private final Map<String, Counter> commitResolutions = new HashMap<>();
+    private final Map<String, Counter> replays = new HashMap<>();
     private final MeterRegistry registry;
     private final Tags cluster;
 
-    private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor) {
+    /** The {@code result}s of {@code pgha.commit.resolutions}. */
+    static final List<String> COMMIT_RESULTS = List.of("committed", "rolled_back", "unknown");
+
+    /** The {@code result}s of {@code pgha.transaction.replays}. */
+    static final List<String> REPLAY_RESULTS = List.of("replayed", "mismatch", "not_replayable", "failed");
+
+    private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor, Router router) {
         this.registry = registry;
         this.cluster = Tags.of("cluster", monitor.config().clusterKey());
         for (HostSpec host : monitor.config().hosts()) {
@@ -50,6 +68,10 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
                     .description("Conservative replication lag that routing uses").register(registry);
             Gauge.builder("pgha.node.lag.bytes", monitor, m -> lagBytes(m, host)).tags(tags).baseUnit("bytes")
                     .description("Replay position behind the primary's latest sample").register(registry);
+            Gauge.builder("pgha.node.readable", monitor,
+                            m -> router.stillQualifies(RoutingIntent.READ, host, m.topology(), m.nanoTime(), ReadConsistency.NONE)
+                                    ? 1.0 : 0.0)
+                    .tags(tags).description("1 while the node serves reads within maxReplicaLag, else 0").register(registry);
         }
         for (HostSpec host : monitor.config().hosts()) {
             Tags tags = cluster.and("node", host.toString());
@@ -68,6 +90,12 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
         Counter diverged = Counter.builder("pgha.history.diverged").tags(cluster)
                 .description("Times the only primary's history lacked writes a newer primary took (HISTORY_DIVERGED)")
                 .register(registry);
+        for (String result : COMMIT_RESULTS) {
+            commitResolutions.put(result, commitResolutions(result));
+        }
+        for (String result : REPLAY_RESULTS) {
+            replays.put(result, replays(result));
+        }
         monitor.addListener(event -> {
             if (event.type() == ClusterEvent.Type.HISTORY_DIVERGED) {
                 diverged.increment();
@@ -87,32 +115,43 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
 
     @Override
     public void commitResolved(String result) {
-        // Through the builder, not registry.counter(String, Tags): that overload is new in Micrometer 1.16,
-        // and Spring Boot 3 applications run 1.15.
-        Counter.builder("pgha.commit.resolutions").tags(cluster.and("result", result))
-                .description("Commits whose outcome was looked up after their node was lost, by outcome")
-                .register(registry).increment();
+        Counter counter = commitResolutions.get(result);
+        (counter == null ? commitResolutions(result) : counter).increment();
     }
 
     @Override
     public void replayed(String result) {
-        Counter.builder("pgha.transaction.replays").tags(cluster.and("result", result))
+        Counter counter = replays.get(result);
+        (counter == null ? replays(result) : counter).increment();
+    }
+
+    // Through the builder, not registry.counter(String, Tags): that overload is new in Micrometer 1.16,
+    // and Spring Boot 3 applications run 1.15.
+    private Counter commitResolutions(String result) {
+        return Counter.builder("pgha.commit.resolutions").tags(cluster.and("result", result))
+                .description("Commits whose outcome was looked up after their node was lost, by outcome")
+                .register(registry);
+    }
+
+    private Counter replays(String result) {
+        return Counter.builder("pgha.transaction.replays").tags(cluster.and("result", result))
                 .description("Transactions replayed after their node was lost, by result")
-                .register(registry).increment();
+                .register(registry);
     }
 
     /**
      * Registers the meters of a monitor's cluster.
      *
      * @param registry a {@code io.micrometer.core.instrument.MeterRegistry}
+     * @param router the routing rules {@code pgha.node.readable} reports
      * @throws IllegalArgumentException if it is not one
      */
-    public static ClusterMetrics register(Object registry, ClusterMonitor monitor) {
+    public static ClusterMetrics register(Object registry, ClusterMonitor monitor, Router router) {
         if (!(registry instanceof MeterRegistry)) {
             throw new IllegalArgumentException("the metric registry must be an io.micrometer.core.instrument.MeterRegistry, not "
                     + (registry == null ? "null" : registry.getClass().getName()));
         }
-        return new MicrometerClusterMetrics((MeterRegistry) registry, monitor);
+        return new MicrometerClusterMetrics((MeterRegistry) registry, monitor, router);
     }
 
     @Override

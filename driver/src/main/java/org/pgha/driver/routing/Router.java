@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
@@ -193,6 +194,24 @@ public final class Router {
             }
         }
         return false;
+    }
+
+    /**
+     * Why a node serves no reads now for a session that has not written and holds no token, in
+     * the words of a {@link PghaSqlState#NO_REPLICA_WITHIN_LAG} message; null if it is an eligible
+     * replica. For tools that show the routing (the status command), not for the statement path.
+     */
+    public String readExclusion(HostSpec host, Topology topology, long nowNanos) {
+        Optional<NodeState> node = topology.node(host);
+        if (node.isEmpty()) {
+            return "not a member";
+        }
+        if (exclusion(node.get(), topology.readBasis(), nowNanos, ReadConsistency.NONE) == Exclusion.NONE) {
+            return topology.drained().contains(host) ? "drained by the topology source (leaving, or noloadbalance)" : null;
+        }
+        StringBuilder why = new StringBuilder();
+        explain(why, node.get(), topology.readBasis(), nowNanos, ReadConsistency.NONE);
+        return why.toString();
     }
 
     private NodeState chooseReplica(Topology topology, long nowNanos, ReadConsistency consistency) {
