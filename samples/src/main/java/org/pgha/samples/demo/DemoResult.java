@@ -41,10 +41,12 @@ final class DemoResult {
     final StalenessReport staleness;
     final Map<String, long[]> statementsByNode;
     final Path output;
+    final PrometheusScrape meters;
     final List<Failover> failovers = new ArrayList<>();
 
     DemoResult(DemoLoad load, List<Event> events, long endedNanos, LedgerReport registrations, LedgerReport labResults,
-               StalenessReport staleness, Map<String, long[]> statementsByNode, Path output) {
+               StalenessReport staleness, Map<String, long[]> statementsByNode, PrometheusScrape meters, Path output) {
+        this.meters = meters;
         this.load = load;
         this.events = List.copyOf(events);
         this.endedNanos = endedNanos;
@@ -105,10 +107,39 @@ final class DemoResult {
         return failovers.stream().mapToLong(Failover::readGapNanos).max().orElse(0) / 1e9;
     }
 
-    /** Nothing lost, nothing doubled, no read staler than the bound. */
+    /**
+     * Nothing lost, nothing doubled, no read staler than the bound, and pgha's meters, as
+     * Prometheus scraped them, agree: every failover completed, none failed, every transaction
+     * a failover cut was replayed, every lost commit answer found.
+     */
     boolean clean() {
         return registrations.isClean() && labResults.isClean() && staleness.isClean()
-                && failovers.stream().allMatch(f -> f.firstWriteAfterNanos() >= 0);
+                && failovers.stream().allMatch(f -> f.firstWriteAfterNanos() >= 0) && metersAgree();
+    }
+
+    /** Failovers pgha completed, as scraped (each promotion the demo made is one at least). */
+    double failoversCompleted() {
+        return meters.sum("pgha_failover_duration_seconds_count");
+    }
+
+    /** Transactions a failover cut that were not replayed, as scraped: each was an error for the application. */
+    double replaysUnsuccessful() {
+        return replays("mismatch") + replays("not_replayable") + replays("failed");
+    }
+
+    double replays(String result) {
+        return meters.sum("pgha_transaction_replays_total", Map.of("result", result));
+    }
+
+    double commits(String result) {
+        return meters.sum("pgha_commit_resolutions_total", Map.of("result", result));
+    }
+
+    /** What the scrape must show after the demo's failovers (a missing meter is NaN and fails every test). */
+    boolean metersAgree() {
+        return failoversCompleted() >= failovers.size() && meters.sum("pgha_failovers_failed_total") == 0
+                && !Double.isNaN(replays("replayed")) && replaysUnsuccessful() == 0 && commits("unknown") == 0
+                && meters.sum("pgha_history_diverged_total") == 0;
     }
 
     long failedRequests() {
@@ -145,6 +176,18 @@ final class DemoResult {
                     f.fault().label(), load.seconds(f.fault().nanos()), f.promotion().label(),
                     load.seconds(f.promotion().nanos()), f.writeGapNanos() / 1e9, f.afterPromotionSeconds(),
                     f.readGapNanos() / 1e9));
+        }
+        r.append(String.format("%nPrometheus (/actuator/prometheus, scraped once after the failovers)%n"
+                        + "  failovers completed %.0f (%.2f s without a primary in all), failed %.0f%n"
+                        + "  transactions replayed %.0f; not replayed: mismatch %.0f, not_replayable %.0f, failed %.0f%n"
+                        + "  lost commit answers: committed %.0f, rolled_back %.0f, unknown %.0f; statements retried %.0f%n",
+                failoversCompleted(), meters.sum("pgha_failover_duration_seconds_sum"),
+                meters.sum("pgha_failovers_failed_total"), replays("replayed"), replays("mismatch"),
+                replays("not_replayable"), replays("failed"), commits("committed"), commits("rolled_back"),
+                commits("unknown"), meters.sum("pgha_retries_total")));
+        if (!metersAgree()) {
+            r.append(String.format("  DISAGREES: expected at least %d failovers completed and none failed, every cut"
+                    + " transaction replayed, no unknown commit outcome, no diverged history%n", failovers.size()));
         }
         r.append("\nstatements by node (role at the time)\n");
         statementsByNode.forEach((node, counts) -> r.append(String.format("  %-8s %8d as primary %8d as replica%n",

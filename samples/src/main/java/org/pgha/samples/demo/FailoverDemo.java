@@ -128,6 +128,7 @@ public final class FailoverDemo {
                     say("Stopping the load and checking the database ...");
                     load.stop();
                     long endedNanos = load.staleness.now();
+                    PrometheusScrape meters = PrometheusScrape.fetch(baseUrl + "/actuator/prometheus");
                     cluster.awaitReplication(Duration.ofSeconds(60));
                     LedgerReport registrations;
                     LedgerReport labResults;
@@ -139,7 +140,7 @@ public final class FailoverDemo {
                     }
                     StalenessReport staleness = load.staleness.report(MAX_REPLICA_LAG);
                     DemoResult result = new DemoResult(load, events, endedNanos, registrations, labResults, staleness,
-                            statementsByNode(app.getBean(MeterRegistry.class), names), options.output());
+                            statementsByNode(app.getBean(MeterRegistry.class), names), meters, options.output());
                     DemoChart.write(result, options.output().resolve("failover-demo.png"));
                     Files.writeString(options.output().resolve("report.txt"), result.report());
                     return result;

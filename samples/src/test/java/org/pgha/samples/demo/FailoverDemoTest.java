@@ -31,8 +31,15 @@ class FailoverDemoTest {
         assertThat(result.statementsByNode.values().stream().filter(counts -> counts[1] > 0))
                 .as("nodes that served reads as replicas").hasSizeGreaterThanOrEqualTo(2);
 
+        assertThat(result.metersAgree()).as(result.report()).isTrue();
+        assertThat(result.failoversCompleted()).as("failovers scraped").isGreaterThanOrEqualTo(2);
+        assertThat(MeterReferences.missing(MeterReferences.named(), result.meters.names()))
+                .as("series the dashboard or the rules in docs/monitoring name that /actuator/prometheus does not export")
+                .isEmpty();
+
         String report = Files.readString(output.resolve("report.txt"));
-        assertThat(report).contains("0 lost, 0 duplicated", "RESULT: nothing lost", "no chart read for");
+        assertThat(report).contains("0 lost, 0 duplicated", "RESULT: nothing lost", "no chart read for",
+                "Prometheus (/actuator/prometheus, scraped once after the failovers)", "unknown 0");
         assertThat(result.failovers).allSatisfy(f -> assertThat(f.readGapNanos()).as("the read gap, measured").isPositive());
         Path picture = output.resolve("failover-demo.png");
         try (InputStream in = Files.newInputStream(picture)) {
