@@ -193,7 +193,8 @@ final class Doctor {
 
     /**
      * Samples every probeInterval, for {@code watch}, how often each replica that answered
-     * served reads within the bound: host to {answering samples, samples within the bound}.
+     * served reads within the bound while there was a primary: host to {answering samples,
+     * samples within the bound}.
      */
     private Map<String, int[]> watchReplicas(Duration watch) {
         Map<String, int[]> counts = new LinkedHashMap<>();
@@ -201,7 +202,9 @@ final class Doctor {
         long end = System.nanoTime() + watch.toNanos();
         do {
             ClusterSession.Snapshot snapshot = session.snapshot();
-            for (int i = 0; i < snapshot.status().nodes().size(); i++) {
+            // Without a primary there is no lag to bound: that is the primary finding, not the replicas'.
+            int members = snapshot.status().writes() == ClusterStatus.Writes.PRIMARY ? snapshot.status().nodes().size() : 0;
+            for (int i = 0; i < members; i++) {
                 ClusterStatus.Node n = snapshot.status().nodes().get(i);
                 if (n.up() && !n.refused() && n.role() == ClusterStatus.Role.REPLICA) {
                     int[] c = counts.computeIfAbsent(n.host(), h -> new int[2]);
