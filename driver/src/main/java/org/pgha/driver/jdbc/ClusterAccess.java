@@ -86,7 +86,9 @@ public final class ClusterAccess {
                 Clock.systemUTC());
         Router router = router(config);
         ClusterMetrics metrics = metricRegistry == null ? ClusterMetrics.NONE
-                : MicrometerClusterMetrics.register(metricRegistry, monitor, router);
+                : MicrometerClusterMetrics.register(metricRegistry, monitor, host -> router.stillQualifies(
+                        org.pgha.driver.routing.RoutingIntent.READ, host, monitor.topology(), monitor.nanoTime(),
+                        org.pgha.driver.routing.ReadConsistency.NONE));
         listeners.forEach(monitor::addListener);
         NodeConnections nodes = connections.apply(monitor);
         monitor.start();

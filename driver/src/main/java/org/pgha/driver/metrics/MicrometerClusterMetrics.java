@@ -9,11 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.pgha.driver.ClusterEvent;
 import org.pgha.driver.config.HostSpec;
-import org.pgha.driver.routing.ReadConsistency;
-import org.pgha.driver.routing.Router;
-import org.pgha.driver.routing.RoutingIntent;
 import org.pgha.driver.topology.ClusterMonitor;
 import org.pgha.driver.topology.NodeRole;
 import org.pgha.driver.topology.NodeState;
@@ -57,7 +55,7 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
     /** The {@code result}s of {@code pgha.transaction.replays}. */
     static final List<String> REPLAY_RESULTS = List.of("replayed", "mismatch", "not_replayable", "failed");
 
-    private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor, Router router) {
+    private MicrometerClusterMetrics(MeterRegistry registry, ClusterMonitor monitor, Predicate<HostSpec> readable) {
         this.registry = registry;
         this.cluster = Tags.of("cluster", monitor.config().clusterKey());
         for (HostSpec host : monitor.config().hosts()) {
@@ -68,9 +66,7 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
                     .description("Conservative replication lag that routing uses").register(registry);
             Gauge.builder("pgha.node.lag.bytes", monitor, m -> lagBytes(m, host)).tags(tags).baseUnit("bytes")
                     .description("Replay position behind the primary's latest sample").register(registry);
-            Gauge.builder("pgha.node.readable", monitor,
-                            m -> router.stillQualifies(RoutingIntent.READ, host, m.topology(), m.nanoTime(), ReadConsistency.NONE)
-                                    ? 1.0 : 0.0)
+            Gauge.builder("pgha.node.readable", readable, r -> r.test(host) ? 1.0 : 0.0)
                     .tags(tags).description("1 while the node serves reads within maxReplicaLag, else 0").register(registry);
         }
         for (HostSpec host : monitor.config().hosts()) {
@@ -143,15 +139,16 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
      * Registers the meters of a monitor's cluster.
      *
      * @param registry a {@code io.micrometer.core.instrument.MeterRegistry}
-     * @param router the routing rules {@code pgha.node.readable} reports
+     * @param readable whether a node serves reads within the bound now, by the routing rules
+     *     ({@code pgha.node.readable})
      * @throws IllegalArgumentException if it is not one
      */
-    public static ClusterMetrics register(Object registry, ClusterMonitor monitor, Router router) {
+    public static ClusterMetrics register(Object registry, ClusterMonitor monitor, Predicate<HostSpec> readable) {
         if (!(registry instanceof MeterRegistry)) {
             throw new IllegalArgumentException("the metric registry must be an io.micrometer.core.instrument.MeterRegistry, not "
                     + (registry == null ? "null" : registry.getClass().getName()));
         }
-        return new MicrometerClusterMetrics((MeterRegistry) registry, monitor, router);
+        return new MicrometerClusterMetrics((MeterRegistry) registry, monitor, readable);
     }
 
     @Override
