@@ -66,7 +66,9 @@ public final class MicrometerClusterMetrics implements ClusterMetrics {
                     .description("Conservative replication lag that routing uses").register(registry);
             Gauge.builder("pgha.node.lag.bytes", monitor, m -> lagBytes(m, host)).tags(tags).baseUnit("bytes")
                     .description("Replay position behind the primary's latest sample").register(registry);
-            Gauge.builder("pgha.node.readable", readable, r -> r.test(host) ? 1.0 : 0.0)
+            // The monitor as the gauge's state: Micrometer holds a gauge's state object weakly, and
+            // nothing else would hold a predicate made for it.
+            Gauge.builder("pgha.node.readable", monitor, m -> readable.test(host) ? 1.0 : 0.0)
                     .tags(tags).description("1 while the node serves reads within maxReplicaLag, else 0").register(registry);
         }
         for (HostSpec host : monitor.config().hosts()) {
