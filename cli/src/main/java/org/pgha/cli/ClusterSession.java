@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Properties;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.pgha.driver.ClusterStatus;
 import org.pgha.driver.PghaProperty;
@@ -14,7 +16,6 @@ import org.pgha.driver.jdbc.ClusterAccess;
 import org.pgha.driver.patroni.PatroniSource;
 import org.pgha.driver.routing.Router;
 import org.pgha.driver.topology.ClusterMonitor;
-import org.pgha.driver.topology.NodeRole;
 import org.pgha.driver.topology.NodeState;
 import org.pgha.driver.topology.PgjdbcConnections;
 import org.pgha.driver.topology.Topology;
@@ -28,8 +29,6 @@ final class ClusterSession implements AutoCloseable {
 
     /** Bounds every statement the commands send, so that a hung node cannot hang them. */
     static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(5);
-
-    private static final org.postgresql.Driver PGJDBC = new org.postgresql.Driver();
 
     final PghaConfig config;
     final ClusterMonitor monitor;
@@ -97,63 +96,33 @@ final class ClusterSession implements AutoCloseable {
         }
     }
 
-    /** The monitor's latest snapshot. */
-    Topology topology() {
-        return monitor.topology();
-    }
-
-    /** The latest snapshot as the public status. */
-    ClusterStatus status() {
-        return monitor.status();
-    }
-
-    /** Why {@code host} serves no reads now, or null if it is a replica within the bound. */
-    String readExclusion(HostSpec host) {
-        return router.readExclusion(host, monitor.topology(), monitor.nanoTime());
-    }
-
     /**
-     * One snapshot as the public status, with why each member serves no reads (null where it
-     * does), in the status's order: both from the same snapshot and clock reading.
+     * The monitor's latest snapshot, as the public status, with why each member serves no reads
+     * (null where it does), in the status's order: all from the same snapshot and clock reading.
      */
     Snapshot snapshot() {
         Topology topology = monitor.topology();
         long now = monitor.nanoTime();
-        ClusterStatus status = topology.status(now, java.time.Instant.now());
-        java.util.List<String> reads = new java.util.ArrayList<>();
+        ClusterStatus status = topology.status(now, Instant.now());
+        List<String> reads = new ArrayList<>();
         for (NodeState n : topology.nodes()) {
             reads.add(router.readExclusion(n.host(), topology, now));
         }
-        return new Snapshot(status, reads);
+        return new Snapshot(topology, status, reads);
     }
 
-    record Snapshot(ClusterStatus status, java.util.List<String> reads) {
-    }
-
-    boolean isReplica(HostSpec host) {
-        return monitor.topology().node(host).filter(n -> n.up() && !n.refused() && n.role() == NodeRole.REPLICA)
-                .isPresent();
+    /** @param reads per member of {@code status}, why it serves no reads, null where it does */
+    record Snapshot(Topology topology, ClusterStatus status, List<String> reads) {
     }
 
     /** A connection to one node as the application's user, its statements bounded. */
     Connection connectAsApplication(HostSpec host) throws SQLException {
-        return connect(host, PgjdbcConnections.physicalProperties(config));
+        return bounded(new PgjdbcConnections(config).acquire(host));
     }
 
-    /** A connection to one node as the probes log in: {@code monitorUser} if set, else the application's user. */
+    /** A connection to one node as the probes log in ({@code monitorUser} if set), its statements bounded. */
     Connection connectAsMonitor(HostSpec host) throws SQLException {
-        Properties p = PgjdbcConnections.physicalProperties(config);
-        String monitorUser = config.text(PghaProperty.MONITOR_USER);
-        if (monitorUser != null) {
-            p.setProperty("user", monitorUser);
-            String password = config.text(PghaProperty.MONITOR_PASSWORD);
-            if (password == null) {
-                p.remove("password");
-            } else {
-                p.setProperty("password", password);
-            }
-        }
-        return connect(host, p);
+        return bounded(PgjdbcConnections.probes(config).connect(host));
     }
 
     /** The role the probes log in as. */
@@ -162,14 +131,14 @@ final class ClusterSession implements AutoCloseable {
         return monitorUser != null ? monitorUser : config.user();
     }
 
-    private Connection connect(HostSpec host, Properties p) throws SQLException {
-        p.setProperty("socketTimeout", Long.toString(STATEMENT_TIMEOUT.toSeconds()));
-        p.setProperty("ApplicationName", "pgha doctor");
-        Connection c = PGJDBC.connect(config.pgjdbcUrl(host), p);
-        if (c == null) {
-            throw new SQLException("pgjdbc did not accept the URL of " + host, "08001");
+    private static Connection bounded(Connection c) throws SQLException {
+        try {
+            c.setNetworkTimeout(Runnable::run, (int) STATEMENT_TIMEOUT.toMillis());
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
         }
-        return c;
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.pgha.driver.PghaProperty;
 import org.pgha.driver.ReadFallback;
 import org.pgha.driver.config.HostSpec;
 import org.pgha.driver.config.PghaConfig;
+import org.pgha.driver.topology.NodeRole;
 import org.pgha.driver.topology.NodeState;
 
 /**
@@ -113,38 +114,22 @@ final class Doctor {
         ClusterSession.Snapshot snapshot = session.snapshot();
         ClusterStatus status = snapshot.status();
         findings.addAll(members(status));
-        findings.addAll(replicas(watched, snapshot, session.config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)));
-        if (status.writes() == ClusterStatus.Writes.PRIMARY) {
-            findings.addAll(primary(host(status.primary())));
+        findings.addAll(replicas(watched, status, snapshot.reads(),
+                session.config.choice(PghaProperty.READ_FALLBACK, ReadFallback.class)));
+        if (snapshot.topology().writeTarget().isOk()) {
+            findings.addAll(primary(snapshot.topology().writeTarget().node().host()));
         }
         // Every member, those the probes cannot reach included: a probe role that lacks a
         // privilege makes its members look down, and this is where that shows.
         boolean reached = status.nodes().stream().anyMatch(ClusterStatus.Node::up);
         Map<String, long[]> clocks = new LinkedHashMap<>();
-        for (NodeState n : session.topology().nodes()) {
-            if (n.refused()) {
-                continue;
-            }
-            boolean primary = n.up() && n.role() == org.pgha.driver.topology.NodeRole.PRIMARY;
-            if (privileges(n.host(), primary, n.up(), findings)) {
+        for (NodeState n : snapshot.topology().nodes()) {
+            if (!n.refused() && member(n, findings, clocks)) {
                 reached = true;
-                long[] sample = clockSample(n.host());
-                if (sample != null) {
-                    clocks.put(n.host().toString(), sample);
-                }
             }
         }
         findings.addAll(clocks(clocks));
         return new Result(findings, reached);
-    }
-
-    private HostSpec host(String hostAndPort) {
-        for (NodeState n : session.topology().nodes()) {
-            if (n.host().toString().equals(hostAndPort)) {
-                return n.host();
-            }
-        }
-        throw new IllegalStateException("no member " + hostAndPort);
     }
 
     // ---- the URL ----
@@ -219,7 +204,12 @@ final class Doctor {
         return counts;
     }
 
-    static List<Finding> replicas(Map<String, int[]> watched, ClusterSession.Snapshot last, ReadFallback fallback) {
+    /**
+     * @param last the status after the watch
+     * @param reads per member of {@code last}, why it serves no reads, null where it does
+     */
+    static List<Finding> replicas(Map<String, int[]> watched, ClusterStatus last, List<String> reads,
+            ReadFallback fallback) {
         List<Finding> findings = new ArrayList<>();
         boolean anyReadable = false;
         for (Map.Entry<String, int[]> e : watched.entrySet()) {
@@ -229,9 +219,9 @@ final class Doctor {
                 continue;
             }
             String why = null;
-            for (int i = 0; i < last.status().nodes().size(); i++) {
-                if (last.status().nodes().get(i).host().equals(e.getKey())) {
-                    why = last.reads().get(i);
+            for (int i = 0; i < last.nodes().size(); i++) {
+                if (last.nodes().get(i).host().equals(e.getKey())) {
+                    why = reads.get(i);
                 }
             }
             findings.add(Finding.warning("replica-lag", e.getKey(),
@@ -362,16 +352,17 @@ final class Doctor {
     // ---- every member: privileges ----
 
     /**
-     * The privileges the probes and the commit-outcome lookup need, on one member.
+     * On one member: the privileges the probes and the commit-outcome lookup need, and its clock
+     * (into {@code clocks}), over one connection as the probe role.
      *
-     * @param up whether the probes reach it; a member they do not reach is already reported,
-     *     so failing to connect to it adds nothing
-     * @return whether doctor could connect as the probe role
+     * @return whether doctor could connect as the probe role; a member the probes do not reach
+     *     is already reported, so failing to connect to it adds nothing
      */
-    private boolean privileges(HostSpec host, boolean primary, boolean up, List<Finding> findings) {
-        String node = host.toString();
+    private boolean member(NodeState member, List<Finding> findings, Map<String, long[]> clocks) {
+        String node = member.host().toString();
         String monitor = session.monitorRole();
-        try (Connection c = session.connectAsMonitor(host)) {
+        String user = session.config.user();
+        try (Connection c = session.connectAsMonitor(member.host())) {
             List<String> missing = missing(c, PROBE_FUNCTIONS);
             if (!missing.isEmpty()) {
                 findings.add(Finding.problem("probe-grants", node,
@@ -379,7 +370,7 @@ final class Doctor {
                                 + ": its probes fail, so pgha takes the member for down",
                         grants(missing, monitor)));
             }
-            if (primary && !member(c, "pg_read_all_stats")) {
+            if (member.up() && member.role() == NodeRole.PRIMARY && !hasRole(c, "pg_read_all_stats")) {
                 findings.add(Finding.warning("probe-grants", node,
                         "the probe role " + monitor + " lacks pg_read_all_stats: pgha cannot see which standby is"
                                 + " synchronous, so replica reads stop soon after the primary is lost (until a new one),"
@@ -387,20 +378,21 @@ final class Doctor {
                         "GRANT pg_read_all_stats TO " + monitor + " (it can read every session's query text: grant it to"
                                 + " a monitoring role of its own, monitorUser, not to the application's user)"));
             }
-            if (monitor.equals(session.config.user())) {
+            if (monitor.equals(user)) {
                 findings.addAll(outcomeGrants(c, node));
             }
+            clocks.put(node, clockSample(c));
         } catch (SQLException e) {
-            if (up) {
+            if (member.up()) {
                 findings.add(connectFailure(node, monitor, e));
             }
             return false;
         }
-        if (!monitor.equals(session.config.user())) {
-            try (Connection c = session.connectAsApplication(host)) {
+        if (!monitor.equals(user)) {
+            try (Connection c = session.connectAsApplication(member.host())) {
                 findings.addAll(outcomeGrants(c, node));
             } catch (SQLException e) {
-                findings.add(connectFailure(node, session.config.user(), e));
+                findings.add(connectFailure(node, user, e));
             }
         }
         return true;
@@ -441,14 +433,8 @@ final class Doctor {
         return missing;
     }
 
-    private static boolean member(Connection c, String role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, ?, 'USAGE')")) {
-            ps.setString(1, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+    private static boolean hasRole(Connection c, String role) throws SQLException {
+        return Boolean.parseBoolean(single(c, "SELECT pg_has_role(current_user, ?, 'USAGE')::text", role));
     }
 
     private static Finding connectFailure(String node, String role, SQLException e) {
@@ -463,8 +449,13 @@ final class Doctor {
     }
 
     private static String setting(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
-            ps.setString(1, name);
+        return single(c, "SELECT current_setting(?)", name);
+    }
+
+    /** The one value a query with one text parameter answers. */
+    private static String single(Connection c, String sql, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, parameter);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
@@ -476,11 +467,10 @@ final class Doctor {
 
     /**
      * A member's clock against this machine's: {offset in ms (member minus here), uncertainty
-     * in ms}, from the fastest of three round trips; null if it could not be read.
+     * in ms}, from the fastest of three round trips.
      */
-    private long[] clockSample(HostSpec host) {
-        try (Connection c = session.connectAsMonitor(host);
-             PreparedStatement ps = c.prepareStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
+    private long[] clockSample(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
             long[] best = null;
             for (int i = 0; i < 3; i++) {
                 long before = clock.millis();
@@ -496,8 +486,6 @@ final class Doctor {
                 }
             }
             return best;
-        } catch (SQLException e) {
-            return null; // the privilege check reported why
         }
     }
 

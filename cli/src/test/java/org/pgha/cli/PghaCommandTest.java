@@ -176,14 +176,14 @@ class PghaCommandTest {
     void replicasThatNeverQualifiedAreNamedAndWithFailEveryReadFails() {
         ClusterStatus status = new ClusterStatus(Instant.EPOCH, ClusterStatus.Writes.PRIMARY, "a:1", List.of(
                 node("a:1", ClusterStatus.Role.PRIMARY, true), node("b:1", ClusterStatus.Role.REPLICA, true)));
-        ClusterSession.Snapshot last = new ClusterSession.Snapshot(status, java.util.Arrays.asList("x", "lag 3000ms > 1000ms"));
+        List<String> reads = java.util.Arrays.asList("x", "lag 3000ms > 1000ms");
         Map<String, int[]> watched = Map.of("b:1", new int[] {20, 0});
-        assertThat(checks(Doctor.replicas(watched, last, ReadFallback.PRIMARY))).containsExactly("WARNING replica-lag");
-        assertThat(Doctor.replicas(watched, last, ReadFallback.PRIMARY).get(0).problem())
+        assertThat(checks(Doctor.replicas(watched, status, reads, ReadFallback.PRIMARY))).containsExactly("WARNING replica-lag");
+        assertThat(Doctor.replicas(watched, status, reads, ReadFallback.PRIMARY).get(0).problem())
                 .contains("20 samples", "last: lag 3000ms > 1000ms");
-        assertThat(checks(Doctor.replicas(watched, last, ReadFallback.FAIL)))
+        assertThat(checks(Doctor.replicas(watched, status, reads, ReadFallback.FAIL)))
                 .containsExactly("WARNING replica-lag", "PROBLEM replica-lag");
-        assertThat(Doctor.replicas(Map.of("b:1", new int[] {20, 1}), last, ReadFallback.FAIL))
+        assertThat(Doctor.replicas(Map.of("b:1", new int[] {20, 1}), status, reads, ReadFallback.FAIL))
                 .as("qualified once: it serves reads").isEmpty();
     }
 
