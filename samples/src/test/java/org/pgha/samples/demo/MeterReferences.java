@@ -48,21 +48,18 @@ final class MeterReferences {
 
     /** The series names in some texts. */
     static Set<String> series(Iterable<String> texts) {
-        Set<String> names = new TreeSet<>();
-        for (String text : texts) {
-            Matcher m = SERIES.matcher(text);
-            while (m.find()) {
-                names.add(m.group());
-            }
-        }
-        return names;
+        return matches(SERIES, texts);
     }
 
     /** The recording rule names some texts use. */
     static Set<String> recordings(Iterable<String> texts) {
+        return matches(RECORDING, texts);
+    }
+
+    private static Set<String> matches(Pattern pattern, Iterable<String> texts) {
         Set<String> names = new TreeSet<>();
         for (String text : texts) {
-            Matcher m = RECORDING.matcher(text);
+            Matcher m = pattern.matcher(text);
             while (m.find()) {
                 names.add(m.group());
             }
